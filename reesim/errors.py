@@ -1,0 +1,66 @@
+"""Errors reesim raises on purpose.
+
+    ReesimError                 base: the CLI turns any of these into a message and an exit code
+    ├── ScenarioError           invalid input: a scenario file, a --set, a path (exit 2)
+    │                           carries every Problem found, not just the first
+    ├── UsageError              a command used wrongly in a way typer cannot see (exit 2)
+    └── SimulationError         a replication raised while running (exit 3)
+
+Anything else escaping reesim is a bug, and the CLI lets its traceback show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can.
+
+    `source` is a file path or a pseudo-source such as ``--set[1]``; `line` and `col` are 1-based
+    (0 when unknown); `path` is the dotted path of the offending parameter ('' for the document).
+    """
+
+    source: str
+    line: int
+    col: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}:{self.col}" if self.line else self.source
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ReesimError(Exception):
+    """Base of every error reesim raises on purpose."""
+
+    exit_code = 1
+
+
+class ScenarioError(ReesimError):
+    """An input is invalid; `problems` lists everything found, in file order."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
+        self.problems = tuple(sorted(set(problems)))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(ReesimError):
+    """A command was used wrongly (bad option combination, unknown format...)."""
+
+    exit_code = 2
+
+
+class SimulationError(ReesimError):
+    """A replication raised; `replication` and `seed` say which, to replay it."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, replication: int | None = None, seed: int | None = None):
+        self.replication = replication
+        self.seed = seed
+        super().__init__(message)
