@@ -1,0 +1,63 @@
+"""Results on disk and on stdout: JSON and CSV, written atomically.
+
+A file is written to a temporary sibling and renamed into place, so a reader never sees half a
+file and an interrupted write leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from reesim.results.result import RunResult
+
+CSV_FIELDS = ("kpi", "unit", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_json(result: RunResult) -> str:
+    return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
+
+
+def to_csv(result: RunResult) -> str:
+    """One row per KPI with its summary statistics."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for k in result.kpis.values():
+        s = k.summary
+        writer.writerow([k.name, k.unit, *(f"{v:.6g}" for v in (s.mean, s.std, s.ci_low,
+                                                                   s.ci_high, s.p5, s.p50, s.p95)), s.n])
+    return buf.getvalue()
+
+
+WRITERS = {".json": to_json, ".csv": to_csv}
+
+
+def write_result(result: RunResult, path: str | Path) -> None:
+    suffix = Path(path).suffix.lower()
+    if suffix not in WRITERS:
+        raise ValueError(f"expected an output file ending in .json or .csv, got {str(path)!r}")
+    atomic_write_text(path, WRITERS[suffix](result))
+
+
+def read_result(path: str | Path) -> RunResult:
+    return RunResult.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -1,0 +1,231 @@
+"""From a scenario file (plus ``--set`` edits) to a validated, resolved scenario.
+
+Reading, editing and validating are separate steps: the YAML is read into plain data with the
+position of every value; ``--set`` edits that data by dotted path; the schema validates it; then
+the timeline is resolved into the parameter state in force after each event, each state
+validated too, so a timeline that would break the scenario on 9 October is caught before any
+run. Every problem found on the way is collected and raised together as one `ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from reesim.errors import Problem, ScenarioError
+from reesim.scenario.paths import PathError, dotted, get_path, parse_assignment, parse_dotted, set_path
+from reesim.scenario.problems import problems_from_validation
+from reesim.scenario.references import check_references
+from reesim.scenario.schema import Scenario
+from reesim.scenario.units import Duration, parse_duration, parse_quantity_kg, parse_rate_kg_per_day
+from reesim.scenario.yamlsource import Document, Key, Mark, parse_document, read_document
+
+FIXED_ROOTS = frozenset({"name", "description", "start", "end", "horizon", "calendar", "materials",
+                         "timeline", "uncertainties"})
+"""Top-level keys the timeline may not change: they define the world rather than its rules."""
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """A timeline event resolved: the parameters in force from `day` on."""
+
+    day: float
+    date: date
+    name: str
+    source: str
+    sets: tuple[tuple[str, Any], ...]
+    params: Scenario
+
+
+@dataclass(frozen=True)
+class ResolvedScenario:
+    """A scenario ready to simulate: its base parameters and the states its timeline brings."""
+
+    path: str
+    scenario: Scenario
+    changes: tuple[PolicyChange, ...]
+    raw: dict[str, Any]
+    sha256: str
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ResolvedScenario:
+    """Read, edit, validate and resolve a scenario file; ScenarioError lists every problem."""
+    return resolve(read_document(path), overrides)
+
+
+def load_text(text: str, source: str = "<text>", overrides: Sequence[str] = ()) -> ResolvedScenario:
+    return resolve(parse_document(text, source), overrides)
+
+
+def resolve(doc: Document, overrides: Sequence[str] = ()) -> ResolvedScenario:
+    problems: list[Problem] = []
+    raw, set_marks = _apply_overrides(doc, overrides, problems)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as err:
+        found = problems_from_validation(err, doc, Scenario)
+        problems += [_reattribute(p, set_marks) for p in found]
+        raise ScenarioError(problems) from None
+    problems += [_at(doc, key, msg, set_marks) for key, msg in check_references(scenario)]
+    changes = _resolve_timeline(doc, raw, scenario, problems)
+    _check_uncertainties(doc, raw, scenario, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return ResolvedScenario(
+        path=doc.source,
+        scenario=scenario,
+        changes=tuple(changes),
+        raw=raw,
+        sha256=scenario_hash(scenario),
+        overrides=tuple(overrides),
+    )
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the validated content: equal for files that differ only in layout or
+    comments, different whenever any parameter differs."""
+    content = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+# --- --set ------------------------------------------------------------------------------------
+SetMarks = dict[str, tuple[str, Mark]]
+
+
+def _apply_overrides(doc: Document, overrides: Sequence[str], problems: list[Problem]
+                     ) -> tuple[Any, SetMarks]:
+    raw = doc.data
+    marks: SetMarks = {}
+    for i, text in enumerate(overrides, start=1):
+        source = f"--set[{i}]"
+        try:
+            key, value, col = parse_assignment(text)
+            raw = set_path(raw, key, value)
+        except ValueError as err:  # PathError is a ValueError
+            problems.append(Problem(source, 1, 1, "", str(err)))
+            continue
+        marks[dotted(key)] = (source, Mark(1, col))
+    return raw, marks
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
+
+
+def _reattribute(problem: Problem, set_marks: SetMarks) -> Problem:
+    """Point a problem caused by a --set value at that --set."""
+    for path, (source, mark) in set_marks.items():
+        if _under(problem.path, path) or _under(path, problem.path):
+            return Problem(source, mark.line, mark.col, problem.path, problem.message)
+    return problem
+
+
+def _at(doc: Document, key: Key, message: str, set_marks: SetMarks | None = None) -> Problem:
+    mark = doc.mark_for(key)
+    problem = Problem(doc.source, mark.line if mark else 0, mark.col if mark else 0, dotted(key), message)
+    return _reattribute(problem, set_marks) if set_marks else problem
+
+
+# --- timeline ---------------------------------------------------------------------------------
+def _resolve_timeline(doc: Document, raw: Any, base: Scenario, problems: list[Problem]
+                      ) -> list[PolicyChange]:
+    last_day = base.start + timedelta(days=base.horizon_days - 1)
+    state_raw, changes = raw, []
+    touched: dict[str, Key] = {}  # parameter path -> where the timeline sets it
+    order = sorted(range(len(base.timeline)), key=lambda i: base.timeline[i].date)
+    for idx in order:
+        event = base.timeline[idx]
+        at: Key = ("timeline", idx)
+        if not base.start <= event.date <= last_day:
+            problems.append(_at(doc, (*at, "date"),
+                                f"expected a date from {base.start} to {last_day}, got {event.date}"))
+            continue
+        candidate = state_raw
+        for path, value in event.set.items():
+            where: Key = (*at, "set", path)
+            try:
+                key = parse_dotted(path)
+                if str(key[0]) in FIXED_ROOTS:
+                    raise PathError(f"expected a parameter the timeline may change, got '{key[0]}'")
+                candidate = set_path(candidate, key, value)
+            except ValueError as err:
+                problems.append(_at(doc, where, str(err)))
+                continue
+            touched[dotted(key)] = where
+        when = f" (after timeline event '{event.name}' on {event.date})"
+        try:
+            state = Scenario.model_validate(candidate)
+        except ValidationError as err:
+            for p in problems_from_validation(err, doc, Scenario):
+                problems.append(_timeline_problem(doc, p, touched, at, when))
+            continue
+        refs = check_references(state)
+        for key, msg in refs:
+            problems.append(_timeline_problem(doc, _at(doc, key, msg), touched, at, when))
+        if refs:
+            continue
+        state_raw = candidate
+        changes.append(PolicyChange(
+            day=float((event.date - base.start).days), date=event.date, name=event.name,
+            source=event.source, sets=tuple(event.set.items()), params=state))
+    return changes
+
+
+def _timeline_problem(doc: Document, p: Problem, touched: dict[str, Key], event: Key,
+                      when: str) -> Problem:
+    where = next((k for path, k in touched.items() if _under(p.path, path) or _under(path, p.path)),
+                 event)
+    mark = doc.mark_for(where)
+    return Problem(doc.source, mark.line if mark else 0, mark.col if mark else 0, p.path,
+                   p.message + when)
+
+
+# --- uncertainties ----------------------------------------------------------------------------
+def _magnitude(value: Any) -> tuple[float, str]:
+    """A number with its unit, so ranges of durations, quantities and rates compare."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number or a value with a unit, got {value!r}")
+    if isinstance(value, int | float):
+        return float(value), ""
+    for parse, kind in ((parse_duration, "duration"), (parse_rate_kg_per_day, "kg/d"),
+                        (parse_quantity_kg, "kg")):
+        try:
+            parsed = parse(value)
+        except ValueError:
+            continue
+        if isinstance(parsed, Duration):
+            return parsed.value, parsed.unit
+        return float(parsed), kind
+    raise ValueError(f"expected a number or a value with a unit, got {value!r}")
+
+
+def _check_uncertainties(doc: Document, raw: Any, s: Scenario, problems: list[Problem]) -> None:
+    for name, u in s.uncertainties.items():
+        at: Key = ("uncertainties", name)
+        try:
+            value = get_path(raw, parse_dotted(u.path))
+            mags = [_magnitude(x) for x in (u.low, value, u.high)]
+        except ValueError as err:
+            problems.append(_at(doc, (*at, "path"), str(err)))
+            continue
+        (low, lu), (mid, mu), (high, hu) = mags
+        if len({lu, mu, hu}) != 1:
+            problems.append(_at(doc, at, f"expected low, value and high in one unit, got "
+                                         f"{u.low!r}, {value!r}, {u.high!r}"))
+        elif not low <= mid <= high or low == high:
+            problems.append(_at(doc, at, f"expected low < high with the value used between them, "
+                                         f"got low {u.low}, value {value}, high {u.high}"))
+        elif u.log and low <= 0:
+            problems.append(_at(doc, (*at, "low"), f"expected low > 0 for a log range, got {u.low}"))

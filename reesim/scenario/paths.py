@@ -1,0 +1,89 @@
+"""The dotted-path language: one way to name any parameter of a scenario.
+
+``authority.review.time.mean``, ``firms.tesla.stockpile.ndfeb_magnet`` and
+``authority.outcomes[0].approve`` name a value inside the scenario document. Timeline events,
+``--set``, sweep factors and comparison gates all use these paths; they act on the raw document
+(plain dicts and lists as read from YAML), which the schema then validates, so a path can reach
+anything a scenario file can write and nothing it cannot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reesim.scenario.problems import dotted, parse_dotted
+from reesim.scenario.yamlsource import Key, parse_scalar
+
+__all__ = ["Key", "PathError", "dotted", "get_path", "parse_assignment", "parse_dotted", "set_path"]
+
+
+class PathError(ValueError):
+    """A path that does not lead anywhere in the document."""
+
+
+def get_path(data: Any, key: Key) -> Any:
+    """The value at `key`; PathError if any step is missing."""
+    node = data
+    for depth, step in enumerate(key):
+        node = _child(node, step, key[:depth])
+    return node
+
+
+def set_path(data: Any, key: Key, value: Any) -> Any:
+    """A copy of `data` with `value` at `key`; the input is left untouched.
+
+    Missing mapping keys along the way are created (the schema then judges whether they are
+    allowed); list indices must exist.
+    """
+    if not key:
+        return value
+    step, rest = key[0], key[1:]
+    if isinstance(step, int):
+        if not isinstance(data, list) or not -len(data) <= step < len(data):
+            raise PathError(_no_such(step, data, ()))
+        copy = list(data)
+        copy[step] = set_path(copy[step], rest, value)
+        return copy
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PathError(f"expected a mapping to hold '{step}', got {_kind(data)}")
+    copy_map = dict(data)
+    copy_map[step] = set_path(copy_map.get(step), rest, value)
+    return copy_map
+
+
+def parse_assignment(text: str) -> tuple[Key, Any, int]:
+    """Split ``path=value`` into the path, the YAML-parsed value and the value's 1-based column."""
+    path, sep, value = text.partition("=")
+    if not sep or not path.strip():
+        raise ValueError(f"expected PATH=VALUE such as authority.review.capacity=20, got {text!r}")
+    return parse_dotted(path.strip()), parse_scalar(value.strip()), len(path) + 2
+
+
+def _child(node: Any, step: str | int, parent: Key) -> Any:
+    if isinstance(step, int):
+        if isinstance(node, list) and -len(node) <= step < len(node):
+            return node[step]
+    elif isinstance(node, dict) and step in node:
+        return node[step]
+    raise PathError(_no_such(step, node, parent))
+
+
+def _no_such(step: str | int, node: Any, parent: Key) -> str:
+    where = f" in '{dotted(parent)}'" if parent else ""
+    if isinstance(step, int):
+        size = len(node) if isinstance(node, list) else 0
+        return f"expected an index below {size}{where}, got [{step}]"
+    if isinstance(node, dict):
+        keys = ", ".join(sorted(map(str, node))) or "nothing"
+        return f"expected one of {keys}{where}, got '{step}'"
+    return f"expected a mapping{where}, got {_kind(node)}"
+
+
+def _kind(node: Any) -> str:
+    if isinstance(node, list):
+        return "a list"
+    if isinstance(node, dict):
+        return "a mapping"
+    return repr(node)

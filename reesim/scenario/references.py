@@ -1,0 +1,66 @@
+"""Checks that names used in a scenario are defined: materials, firms, suppliers.
+
+The schema checks each value alone; these checks relate values to each other. Each problem is
+returned with the key of the offending entry so the loader can point at its line.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from reesim.scenario.schema import EXPORTS, Scenario
+from reesim.scenario.yamlsource import Key
+
+Found = tuple[Key, str]
+
+
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    known = sorted(known)
+    hint = difflib.get_close_matches(name, known, n=1)
+    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return f"expected one of the {kind} {', '.join(known) or '(none)'}, got '{name}'{suggestion}"
+
+
+def check_references(s: Scenario) -> list[Found]:
+    materials = set(s.materials)
+    found: list[Found] = []
+
+    def materials_in(keys: Iterable[str], at: Key, as_key: bool = True) -> None:
+        for i, m in enumerate(keys):
+            if m not in materials:
+                found.append(((*at, m) if as_key else (*at, i), _unknown("materials", m, materials)))
+
+    materials_in(s.authority.controls, ("authority", "controls"))
+    materials_in(s.authority.customs_delay, ("authority", "customs_delay"))
+    for g, gl in enumerate(s.authority.general_licences):
+        at: Key = ("authority", "general_licences", g)
+        materials_in(gl.materials, (*at, "materials"), as_key=False)
+        for i, f in enumerate(gl.firms):
+            if f not in s.firms:
+                found.append(((*at, "firms", i), _unknown("firms", f, s.firms)))
+    for name, producer in s.producers.items():
+        materials_in(producer.capacity, ("producers", name, "capacity"))
+    for name, channel in s.smuggling.channels.items():
+        materials_in(channel.capacity, ("smuggling", "channels", name, "capacity"))
+        if name in s.producers or name == EXPORTS:
+            found.append((("smuggling", "channels", name),
+                          f"expected a channel name unused by producers and '{EXPORTS}', got '{name}'"))
+    if EXPORTS in s.producers:
+        found.append((("producers", EXPORTS), f"expected a producer name other than '{EXPORTS}', "
+                                              f"got '{EXPORTS}'"))
+
+    suppliers = {EXPORTS, *s.producers, *s.smuggling.channels}
+    for firm_id, firm in s.firms.items():
+        at = ("firms", firm_id)
+        materials_in(firm.needs, (*at, "needs"))
+        for m in firm.stockpile:
+            if m not in firm.needs:
+                found.append(((*at, "stockpile", m),
+                              _unknown("materials this firm needs", m, firm.needs)))
+        for i, supplier in enumerate(firm.suppliers):
+            if supplier not in suppliers:
+                found.append(((*at, "suppliers", i), _unknown("suppliers", supplier, suppliers)))
+        if len(set(firm.suppliers)) != len(firm.suppliers):
+            found.append(((*at, "suppliers"), "expected each supplier once, got a repeat"))
+    return found
