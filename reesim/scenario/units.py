@@ -1,0 +1,207 @@
+"""Units in scenario values: durations, quantities, rates and stockpiles.
+
+Scenario files write dimensioned values as short strings, a number followed by a unit:
+
+    durations   45wd, 6w, 3mo, 10d, 1y      (wd = working days, mo = months; 1y = 12mo)
+    quantities  2.5 t, 300kg, 5 g           (stored as kg)
+    rates       2.5 t/mo, 10 kg/d, 12 t/y   (stored as kg per calendar day)
+    stockpiles  90d of cover, or 500 t
+
+A plain number means the base unit: days for durations, kg for quantities, kg/day for rates.
+Working days are kept as their own unit (`Duration`) rather than converted, because turning
+them into calendar time needs the authority's working calendar, which this module knows nothing
+about. Months are the mean Gregorian month, so 12mo is exactly one mean year.
+
+Every error is a `ValueError` whose message reads ``expected <what>, got <repr of input>``:
+callers prefix it with ``file:line:col: dotted.path: `` and show it to users verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_WEEK = 7.0
+
+DurationUnit = Literal["d", "wd", "w", "mo"]
+DURATION_UNITS: tuple[str, ...] = get_args(DurationUnit)
+
+# Calendar length of each duration unit; working days have none (see the module docstring).
+_CALENDAR_DAYS: dict[str, float] = {"d": 1.0, "w": DAYS_PER_WEEK, "mo": DAYS_PER_MONTH}
+# Years are accepted on input but stored as months, so a Duration has one unit for time spans.
+_YEAR_UNITS = ("y", "yr")
+_KG_PER_UNIT: dict[str, float] = {"g": 1e-3, "kg": 1.0, "t": 1e3}
+_DAYS_PER_YEAR = 12 * DAYS_PER_MONTH
+_RATE_DAYS: dict[str, float] = {**_CALENDAR_DAYS, "y": _DAYS_PER_YEAR, "yr": _DAYS_PER_YEAR}
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_AMOUNT_RE = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z]*)\s*")
+_RATE_RE = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z]+)\s*/\s*([A-Za-z]+)\s*")
+
+DURATION_LIKE = "a duration like '45wd', '6w', '3mo' or a number of days"
+_QUANTITY_LIKE = "a quantity like '2.5 t', '300 kg' or a number of kg"
+_RATE_LIKE = "a rate like '2.5 t/mo', '10 kg/d' or a number of kg per day"
+_STOCK_LIKE = "a stock like '90d', '6w', '2mo' of cover or a quantity like '500 t'"
+_MASS_UNIT_ERROR = "expected a quantity unit g, kg or t, got {!r}"
+
+
+def _fail(what: str, x: object) -> ValueError:
+    return ValueError(f"expected {what}, got {x!r}")
+
+
+def _real(x: object) -> float | None:
+    """`x` as a finite float if it is a plain number, else None.
+
+    bool is excluded although it is an int subclass: YAML 1.1 reads `yes`/`on` as True, and a
+    duration of 1 day nobody wrote is worse than an error.
+    """
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    value = float(x)
+    return value if math.isfinite(value) else None
+
+
+def _amount(x: object, what: str) -> tuple[float, str]:
+    """Split `x` into (number, unit); unit is '' for a plain number or a unitless string."""
+    value = _real(x)
+    if value is not None:
+        return value, ""
+    match = _AMOUNT_RE.fullmatch(x) if isinstance(x, str) else None
+    if match is None or not math.isfinite(float(match[1])):
+        raise _fail(what, x)
+    return float(match[1]), match[2]
+
+
+def _non_negative(value: float, what: str, x: object) -> float:
+    if value < 0:
+        raise _fail(f"a non-negative {what}", x)
+    return value + 0.0  # folds -0.0 into 0.0 so it prints as '0'
+
+
+def _format_number(value: float) -> str:
+    """Shortest text that parses back to `value` exactly: '45', '2.5', '1e-07'."""
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A non-negative span of time in one of the units scenario files use.
+
+    The unit is kept, not normalised to days, so values print back as they were written and
+    working days (`wd`) can be converted later against a calendar.
+    """
+
+    value: float
+    unit: DurationUnit
+
+    def __post_init__(self) -> None:
+        if self.unit not in DURATION_UNITS:
+            raise _fail("a duration unit d, wd, w or mo", self.unit)
+        value = _real(self.value)
+        if value is None:
+            raise _fail("a finite number", self.value)
+        # Frozen dataclass: object.__setattr__ is the sanctioned way to normalise in __post_init__.
+        object.__setattr__(self, "value", _non_negative(value, "duration", self.value))
+
+    def __str__(self) -> str:
+        return f"{_format_number(self.value)}{self.unit}"
+
+    @property
+    def is_working_days(self) -> bool:
+        return self.unit == "wd"
+
+    def calendar_days(self) -> float:
+        """Length in calendar days; working days raise since they need a calendar."""
+        if self.is_working_days:
+            raise _fail(
+                "a calendar duration in d, w or mo (working days need a calendar)",
+                str(self),
+            )
+        return self.value * _CALENDAR_DAYS[self.unit]
+
+
+def parse_duration(x: object) -> Duration:
+    """Parse '45wd', '45 wd', '6w', '3mo', '10d', '1.5mo', '1y' or a number of days."""
+    value, unit = _amount(x, DURATION_LIKE)
+    value = _non_negative(value, "duration", x)
+    if unit in _YEAR_UNITS:
+        return Duration(value * 12, "mo")
+    if unit == "":
+        return Duration(value, "d")
+    if unit not in DURATION_UNITS:
+        raise _fail("a duration unit d, wd, w, mo or y", unit)
+    return Duration(value, unit)  # type: ignore[arg-type]  # membership checked above
+
+
+def parse_quantity_kg(x: object) -> float:
+    """Parse '2.5 t', '300kg', '1.2e3 kg', '5 g' or a number of kg, into kg."""
+    value, unit = _amount(x, _QUANTITY_LIKE)
+    value = _non_negative(value, "quantity", x)
+    if unit == "":
+        return value
+    if unit not in _KG_PER_UNIT:
+        raise ValueError(_MASS_UNIT_ERROR.format(unit))
+    return value * _KG_PER_UNIT[unit]
+
+
+def parse_rate_kg_per_day(x: object) -> float:
+    """Parse '2.5 t/mo', '10 kg/d', '1 t/w', '12 t/y' or a number of kg/day, into kg per day.
+
+    Rates per working day are refused: a flow of material runs on calendar time.
+    """
+    value = _real(x)
+    if value is not None:
+        return _non_negative(value, "rate", x)
+    match = _RATE_RE.fullmatch(x) if isinstance(x, str) else None
+    if match is None or not math.isfinite(float(match[1])):
+        raise _fail(_RATE_LIKE, x)
+    value = _non_negative(float(match[1]), "rate", x)
+    mass, per = match[2], match[3]
+    if mass not in _KG_PER_UNIT:
+        raise ValueError(_MASS_UNIT_ERROR.format(mass))
+    if per not in _RATE_DAYS:
+        raise _fail("a rate time unit d, w, mo or y", per)
+    return value * _KG_PER_UNIT[mass] / _RATE_DAYS[per]
+
+
+def parse_stock(x: object) -> Duration | float:
+    """Parse a stockpile: days of cover ('90d', '6w', '2mo') or a quantity ('500 t', number = kg).
+
+    Returns a `Duration` for cover (converted to material once demand is known) or kg.
+    """
+    value, unit = _amount(x, _STOCK_LIKE)
+    value = _non_negative(value, "stock", x)
+    if unit == "":
+        return value
+    if unit in _KG_PER_UNIT:
+        return value * _KG_PER_UNIT[unit]
+    if unit == "wd":
+        # Cover is consumed every calendar day, working or not.
+        raise _fail("stock cover in calendar units d, w, mo or y", x)
+    if unit in _YEAR_UNITS:
+        return Duration(value * 12, "mo")
+    if unit in _CALENDAR_DAYS:
+        return Duration(value, unit)  # type: ignore[arg-type]  # membership checked above
+    raise _fail("a stock unit d, w, mo, y, g, kg or t", unit)
+
+
+def _short(value: float) -> str:
+    """About three significant figures, never scientific notation, trailing zeros dropped."""
+    decimals = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_kg(kg: float) -> str:
+    """Human display of a mass: '1.2 t' from 1000 kg up, else '350 kg'."""
+    # Decide on the rounded text, so 999.8 kg shows as '1 t' rather than '1000 kg'.
+    if abs(float(_short(kg))) >= 1000:
+        return f"{_short(kg / 1000)} t"
+    text = _short(kg)
+    return f"{'0' if text == '-0' else text} kg"
