@@ -62,12 +62,25 @@ class LicensingAuthority:
 
     # --- filing -------------------------------------------------------------------------------
     def new_application(
-        self, firm: str, destination: str, end_use: str, material: str, kg: float,
+        self,
+        firm: str,
+        destination: str,
+        end_use: str,
+        material: str,
+        kg: float,
         on_decision: DecisionCallback | None,
     ) -> Application:
         self._next_id += 1
-        app = Application(self._next_id, firm, destination, end_use, material, kg,
-                          first_filed_day=self.world.now, on_decision=on_decision)
+        app = Application(
+            self._next_id,
+            firm,
+            destination,
+            end_use,
+            material,
+            kg,
+            first_filed_day=self.world.now,
+            on_decision=on_decision,
+        )
         self.file(app)
         return app
 
@@ -76,7 +89,8 @@ class LicensingAuthority:
         app.escalated = app.forced = False
         self.queue.append(app)
         self.world.recorder.filings.append(
-            Filing(self.world.now, app.application_id, app.firm, app.material))
+            Filing(self.world.now, app.application_id, app.firm, app.material)
+        )
         self.pending += 1
         self.world.recorder.backlog(self.world.now, self.pending)
         self._dispatch()
@@ -108,7 +122,8 @@ class LicensingAuthority:
                     assert review.escalation_delay is not None
                     app.escalated = True
                     decision_day = end + world.draw_days(
-                        review.escalation_delay, "authority.escalation", end)
+                        review.escalation_delay, "authority.escalation", end
+                    )
         yield world.env.timeout(end - start)
         app.released_day = world.now
         self._set_busy(self.busy - 1)
@@ -141,11 +156,23 @@ class LicensingAuthority:
             outcome = "return"
         self.pending -= 1
         world.recorder.backlog(world.now, self.pending)
-        world.recorder.decisions.append(Decision(
-            app.application_id, app.firm, app.material, app.requested_kg, granted,
-            app.first_filed_day, app.filed_day, app.review_start_day, app.released_day,
-            world.now, outcome, app.escalated, app.forced,
-        ))
+        world.recorder.decisions.append(
+            Decision(
+                app.application_id,
+                app.firm,
+                app.material,
+                app.requested_kg,
+                granted,
+                app.first_filed_day,
+                app.filed_day,
+                app.review_start_day,
+                app.released_day,
+                world.now,
+                outcome,
+                app.escalated,
+                app.forced,
+            )
+        )
         if outcome == "return":
             world.env.process(self._resubmit(app))
         elif app.on_decision is not None:
@@ -153,7 +180,8 @@ class LicensingAuthority:
 
     def _resubmit(self, app: Application) -> Generator[Any, Any, None]:
         delay = self.world.draw_days(
-            self.world.params.authority.resubmit_delay, "authority.resubmit", self.world.now)
+            self.world.params.authority.resubmit_delay, "authority.resubmit", self.world.now
+        )
         yield self.world.env.timeout(delay)
         self.file(app)
 

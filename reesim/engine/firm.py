@@ -46,8 +46,13 @@ class Licence:
 
 
 class FirmAgent:
-    def __init__(self, world: World, firm_id: str, authority: LicensingAuthority,
-                 pools: dict[str, CapacityPool]):
+    def __init__(
+        self,
+        world: World,
+        firm_id: str,
+        authority: LicensingAuthority,
+        pools: dict[str, CapacityPool],
+    ):
         self.world = world
         self.id = firm_id
         self.authority = authority
@@ -57,8 +62,10 @@ class FirmAgent:
         rng = world.streams[f"firm.{firm_id}.production"]
         self.units_per_day = max(0.0, float(spec.production.units_per_day.sample(rng)))
         self.rate = self._planned_rates()
-        self.stock = np.array([self._kg(spec.stockpile.get(m, 0.0), i)
-                               for i, m in enumerate(self.materials)], dtype=float)
+        self.stock = np.array(
+            [self._kg(spec.stockpile.get(m, 0.0), i) for i, m in enumerate(self.materials)],
+            dtype=float,
+        )
         self.initial = self.stock.copy()
         self.received = np.zeros(len(self.materials))
         self.consumed = np.zeros(len(self.materials))
@@ -79,10 +86,7 @@ class FirmAgent:
     # --- stock arithmetic ---------------------------------------------------------------------
     def _planned_rates(self) -> np.ndarray:
         needs = self.spec.needs
-        return np.array([
-            needs[m].rate if needs[m].rate is not None else needs[m].per_unit * self.units_per_day
-            for m in self.materials
-        ], dtype=float)
+        return np.array([needs[m].kg_per_day(self.units_per_day) for m in self.materials])
 
     def _kg(self, amount: Duration | float, i: int) -> float:
         """A quantity given as kg or as days of cover at the planned rate."""
@@ -153,7 +157,7 @@ class FirmAgent:
             candidates.append(next_review - now)
         elif self.producing:
             assert ordering.reorder_point is not None
-            for i in np.flatnonzero(using):
+            for i in map(int, np.flatnonzero(using)):
                 gap = self._position(i) - self._kg(ordering.reorder_point, i)
                 if gap > EPS_KG:
                     candidates.append(gap / float(self.rate[i]))
@@ -197,7 +201,11 @@ class FirmAgent:
             return kg
         now = self.world.now
         shipped = 0.0
-        valid = [lic for lic in self.licences[material] if lic.expires_day > now and lic.remaining_kg > EPS_KG]
+        valid = [
+            lic
+            for lic in self.licences[material]
+            if lic.expires_day > now and lic.remaining_kg > EPS_KG
+        ]
         self.licences[material] = valid
         for lic in sorted(valid, key=lambda lic: lic.expires_day):
             take = min(lic.remaining_kg, kg - shipped)
@@ -211,7 +219,11 @@ class FirmAgent:
             ask = max(rest, self._kg(apply_for, i) if apply_for is not None else 0.0)
             spec = self.spec
             self.pending[material] = self.authority.new_application(
-                self.id, spec.country, spec.end_use, material, ask,
+                self.id,
+                spec.country,
+                spec.end_use,
+                material,
+                ask,
                 lambda outcome, granted: self._on_decision(material, outcome, granted),
             )
         return shipped
@@ -225,7 +237,9 @@ class FirmAgent:
             if self.id not in gl.firms and spec.country not in gl.destinations:
                 continue
             start = self.world.calendar.day_of(gl.start)
-            if gl.start <= today and self.world.now < start + self.world.span_days(gl.validity, start):
+            if gl.start <= today and self.world.now < start + self.world.span_days(
+                gl.validity, start
+            ):
                 return True
         return False
 
@@ -254,19 +268,40 @@ class FirmAgent:
         if isinstance(pool, GrayChannel):
             spec = world.params.smuggling.channels[pool.name]
             delay = world.draw_days(spec.delay, f"channel.{pool.name}.delay", now)
-            seized = float(world.streams[f"channel.{pool.name}.seizure"].random()) < pool.seizure_probability()
+            seized = (
+                float(world.streams[f"channel.{pool.name}.seizure"].random())
+                < pool.seizure_probability()
+            )
             self._ship(i, material, kg, delay, "gray", pool.name, seized)
         else:
             lead = world.params.producers[pool.name].lead_time
             delay = world.draw_days(lead, f"producer.{pool.name}", now)
             self._ship(i, material, kg, delay, "producer", pool.name, seized=False)
 
-    def _ship(self, i: int, material: str, kg: float, delay: float, route: str, supplier: str,
-              seized: bool) -> None:
+    def _ship(
+        self,
+        i: int,
+        material: str,
+        kg: float,
+        delay: float,
+        route: str,
+        supplier: str,
+        seized: bool,
+    ) -> None:
         world = self.world
-        world.recorder.shipments.append(Shipment(
-            world.now, world.now + delay, self.id, self.spec.country, material, kg, route,
-            supplier, seized))
+        world.recorder.shipments.append(
+            Shipment(
+                world.now,
+                world.now + delay,
+                self.id,
+                self.spec.country,
+                material,
+                kg,
+                route,
+                supplier,
+                seized,
+            )
+        )
         self.on_order[i] += kg
         world.env.process(self._deliver(i, kg, delay, seized))
 
@@ -290,5 +325,11 @@ class FirmAgent:
             world.recorder.firm_halt(self.id, self.halt_start, world.now)
         world.recorder.firm_point(self.id, self.materials, world.now, tuple(self.stock))
         return world.recorder.freeze_firm(
-            self.id, self._planned_rates(), self.units_per_day, self.initial, self.received,
-            self.consumed, self.stock.copy())
+            self.id,
+            self._planned_rates(),
+            self.units_per_day,
+            self.initial,
+            self.received,
+            self.consumed,
+            self.stock.copy(),
+        )

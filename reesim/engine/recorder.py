@@ -124,7 +124,9 @@ class Recorder:
         self._backlog: list[tuple[float, int]] = [(0.0, 0)]
         self._firms: dict[str, _FirmLog] = {}
 
-    def firm_point(self, firm: str, materials: tuple[str, ...], t: float, stocks: tuple[float, ...]) -> None:
+    def firm_point(
+        self, firm: str, materials: tuple[str, ...], t: float, stocks: tuple[float, ...]
+    ) -> None:
         log = self._firms.setdefault(firm, _FirmLog(materials))
         # Two points at one instant record a jump (a delivery): before and after.
         if not (log.times and log.times[-1] == t and log.stocks[-1] == stocks):
@@ -154,7 +156,9 @@ class Recorder:
             rate_kg_per_day=rate_kg_per_day,
             units_per_day=units_per_day,
             times=np.asarray(log.times, dtype=float),
-            stocks_kg=np.asarray(log.stocks, dtype=float).reshape(len(log.times), len(log.materials)),
+            stocks_kg=np.asarray(log.stocks, dtype=float).reshape(
+                len(log.times), len(log.materials)
+            ),
             halts=tuple(log.halts),
             initial_kg=initial_kg,
             received_kg=received_kg,

@@ -32,6 +32,8 @@ class Streams:
     def __getitem__(self, name: str) -> np.random.Generator:
         rng = self._generators.get(name)
         if rng is None:
-            seq = np.random.SeedSequence(self.root_seed, spawn_key=(self.replication, stream_key(name)))
+            seq = np.random.SeedSequence(
+                self.root_seed, spawn_key=(self.replication, stream_key(name))
+            )
             rng = self._generators[name] = np.random.Generator(np.random.PCG64(seq))
         return rng

@@ -52,16 +52,22 @@ def run_batch(batch: Batch) -> BatchOutcome:
     return BatchOutcome(tuple(done))
 
 
-def batches(resolved: ResolvedScenario, root_seed: int, replications: Sequence[int],
-            workers: int) -> list[Batch]:
+def batches(
+    resolved: ResolvedScenario, root_seed: int, replications: Sequence[int], workers: int
+) -> list[Batch]:
     size = max(1, math.ceil(len(replications) / (4 * max(1, workers))))
     reps = tuple(replications)
-    return [Batch(resolved, root_seed, reps[i:i + size]) for i in range(0, len(reps), size)]
+    return [Batch(resolved, root_seed, reps[i : i + size]) for i in range(0, len(reps), size)]
 
 
-def run_scenario(resolved: ResolvedScenario, replications: Sequence[int], root_seed: int,
-                 executor: Executor | None = None, workers: int = 1,
-                 progress: Progress | None = None) -> RunResult:
+def run_scenario(
+    resolved: ResolvedScenario,
+    replications: Sequence[int],
+    root_seed: int,
+    executor: Executor | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> RunResult:
     """Run the given replications and summarise them; SimulationError if any fails."""
     executor = executor or SerialExecutor()
     started = time.perf_counter()
@@ -72,7 +78,9 @@ def run_scenario(resolved: ResolvedScenario, replications: Sequence[int], root_s
                 f"replication {outcome.failed_replication} (root seed {root_seed}) failed: "
                 f"{outcome.error}; replay it with --seed {root_seed} "
                 f"--replay {outcome.failed_replication}",
-                replication=outcome.failed_replication, seed=root_seed)
+                replication=outcome.failed_replication,
+                seed=root_seed,
+            )
         collected.extend(outcome.metrics)
         if progress is not None:
             progress(len(collected), len(replications))

@@ -44,8 +44,14 @@ def to_csv(result: RunResult) -> str:
     writer.writerow(CSV_FIELDS)
     for k in result.kpis.values():
         s = k.summary
-        writer.writerow([k.name, k.unit, *(f"{v:.6g}" for v in (s.mean, s.std, s.ci_low,
-                                                                   s.ci_high, s.p5, s.p50, s.p95)), s.n])
+        writer.writerow(
+            [
+                k.name,
+                k.unit,
+                *(f"{v:.6g}" for v in (s.mean, s.std, s.ci_low, s.ci_high, s.p5, s.p50, s.p95)),
+                s.n,
+            ]
+        )
     return buf.getvalue()
 
 

@@ -60,8 +60,14 @@ class ReplicationMetrics:
 
 
 KPI_UNITS = (
-    ("_days", "d"), ("_day", "d"), ("_kg", "kg"), ("_units", "units"), ("_pct", "%"),
-    ("_probability", "share"), ("_share", "share"), ("utilization", "share"),
+    ("_days", "d"),
+    ("_day", "d"),
+    ("_kg", "kg"),
+    ("_units", "units"),
+    ("_pct", "%"),
+    ("_probability", "share"),
+    ("_share", "share"),
+    ("utilization", "share"),
 )
 
 
@@ -102,8 +108,14 @@ def _monthly_sum(days: Iterable[float], amounts: Iterable[float], months: Months
     return out[:-1]
 
 
-def _firm(trace: FirmTrace, records: RunRecords, months: Months, horizon: float,
-          kpis: dict[str, float], series: dict[str, np.ndarray]) -> None:
+def _firm(
+    trace: FirmTrace,
+    records: RunRecords,
+    months: Months,
+    horizon: float,
+    kpis: dict[str, float],
+    series: dict[str, np.ndarray],
+) -> None:
     p = f"firms.{trace.firm}"
     halts = np.asarray(trace.halts, dtype=float).reshape(-1, 2)
     stopped = float(np.sum(halts[:, 1] - halts[:, 0]))
@@ -121,14 +133,20 @@ def _firm(trace: FirmTrace, records: RunRecords, months: Months, horizon: float,
         kpis[f"{p}.{name}"] = float(sum(d.outcome == outcome for d in decisions))
     waits = [d.decision_day - d.first_filed_day for d in decisions if d.outcome == "approve"]
     kpis[f"{p}.licence_wait_days"] = float(np.mean(waits)) if waits else float("nan")
-    arrived = [s for s in records.shipments
-               if s.firm == trace.firm and not s.seized and s.arrival_day <= horizon]
+    arrived = [
+        s
+        for s in records.shipments
+        if s.firm == trace.firm and not s.seized and s.arrival_day <= horizon
+    ]
     kpis[f"{p}.gray_market_kg"] = sum(s.kg for s in arrived if s.route == "gray")
     kpis[f"{p}.alternative_kg"] = sum(s.kg for s in arrived if s.route == "producer")
 
     series[f"{p}.cover_days"] = _cover_at(trace, months.ends)
-    overlap = np.clip(np.minimum(halts[:, 1, None], months.ends) -
-                      np.maximum(halts[:, 0, None], months.starts), 0.0, None)
+    overlap = np.clip(
+        np.minimum(halts[:, 1, None], months.ends) - np.maximum(halts[:, 0, None], months.starts),
+        0.0,
+        None,
+    )
     series[f"{p}.lost_units"] = overlap.sum(axis=0) * trace.units_per_day
 
 
@@ -152,30 +170,46 @@ def _cover_at(trace: FirmTrace, times: np.ndarray) -> np.ndarray:
     return cover[lo] + w * (cover[hi] - cover[lo])
 
 
-def _materials(records: RunRecords, destinations: list[str], months: Months, horizon: float,
-               kpis: dict[str, float], series: dict[str, np.ndarray]) -> None:
+def _materials(
+    records: RunRecords,
+    destinations: list[str],
+    months: Months,
+    horizon: float,
+    kpis: dict[str, float],
+    series: dict[str, np.ndarray],
+) -> None:
     materials = sorted({m for t in records.firms for m in t.materials})
     ships = records.shipments
     for m in materials:
         exports = [s for s in ships if s.material == m and s.route == "exports"]
-        gray = [s for s in ships if s.material == m and s.route == "gray" and s.arrival_day <= horizon]
+        gray = [
+            s for s in ships if s.material == m and s.route == "gray" and s.arrival_day <= horizon
+        ]
         kpis[f"materials.{m}.exports_kg"] = sum(s.kg for s in exports)
         kpis[f"materials.{m}.smuggled_kg"] = sum(s.kg for s in gray if not s.seized)
         kpis[f"materials.{m}.seized_kg"] = sum(s.kg for s in gray if s.seized)
         series[f"exports.total.{m}"] = _monthly_sum(
-            (s.shipped_day for s in exports), (s.kg / KG_PER_T for s in exports), months)
+            (s.shipped_day for s in exports), (s.kg / KG_PER_T for s in exports), months
+        )
         for dest in destinations:
             mine = [s for s in exports if s.destination == dest]
             series[f"exports.{dest}.{m}"] = _monthly_sum(
-                (s.shipped_day for s in mine), (s.kg / KG_PER_T for s in mine), months)
+                (s.shipped_day for s in mine), (s.kg / KG_PER_T for s in mine), months
+            )
         for name, seized in (("smuggled", False), ("seized", True)):
             chosen = [s for s in gray if s.seized == seized]
             series[f"{name}.{m}"] = _monthly_sum(
-                (s.arrival_day for s in chosen), (s.kg / KG_PER_T for s in chosen), months)
+                (s.arrival_day for s in chosen), (s.kg / KG_PER_T for s in chosen), months
+            )
 
 
-def _authority(records: RunRecords, months: Months, horizon: float,
-               kpis: dict[str, float], series: dict[str, np.ndarray]) -> None:
+def _authority(
+    records: RunRecords,
+    months: Months,
+    horizon: float,
+    kpis: dict[str, float],
+    series: dict[str, np.ndarray],
+) -> None:
     waits = [d.review_start_day - d.filed_day for d in records.decisions]
     kpis["authority.queue_wait_days"] = float(np.mean(waits)) if waits else float("nan")
     kpis["authority.backlog_max"] = float(np.max(records.backlog_counts))
@@ -185,10 +219,12 @@ def _authority(records: RunRecords, months: Months, horizon: float,
     idx = np.searchsorted(records.backlog_times, months.ends, side="right") - 1
     series["authority.pending_applications"] = records.backlog_counts[idx].astype(float)
     firm_filings = [f for f in records.filings if f.firm]
-    series["authority.filed"] = _monthly_sum((f.day for f in firm_filings),
-                                             (1.0 for _ in firm_filings), months)
+    series["authority.filed"] = _monthly_sum(
+        (f.day for f in firm_filings), (1.0 for _ in firm_filings), months
+    )
     firm_decisions = [d for d in records.decisions if d.firm]
     for outcome, name in (("approve", "approved"), ("deny", "denied"), ("return", "returned")):
         chosen = [d for d in firm_decisions if d.outcome == outcome]
-        series[f"authority.{name}"] = _monthly_sum((d.decision_day for d in chosen),
-                                                   (1.0 for _ in chosen), months)
+        series[f"authority.{name}"] = _monthly_sum(
+            (d.decision_day for d in chosen), (1.0 for _ in chosen), months
+        )

@@ -35,7 +35,7 @@ class Kpi:
 
     @property
     def measure(self) -> str:
-        return self.name[len(self.group) + 1:]
+        return self.name[len(self.group) + 1 :]
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,12 @@ class RunResult:
         return {
             "schema_version": SCHEMA_VERSION,
             "reesim_version": p.reesim_version,
-            "scenario": {"name": p.scenario_name, "path": p.scenario_path,
-                         "sha256": p.scenario_sha256, "overrides": list(p.overrides)},
+            "scenario": {
+                "name": p.scenario_name,
+                "path": p.scenario_path,
+                "sha256": p.scenario_sha256,
+                "overrides": list(p.overrides),
+            },
             "root_seed": p.root_seed,
             "replications": len(p.replications),
             "replication_indices": list(p.replications),
@@ -84,8 +88,15 @@ class RunResult:
             "events_per_replication": list(self.events_per_replication),
             "months": list(self.months),
             "kpis": {k.name: _kpi_dict(k) for k in self.kpis.values()},
-            "series": {s.name: {"unit": s.unit, "mean": _floats(s.mean), "p5": _floats(s.p5),
-                                "p95": _floats(s.p95)} for s in self.series.values()},
+            "series": {
+                s.name: {
+                    "unit": s.unit,
+                    "mean": _floats(s.mean),
+                    "p5": _floats(s.p5),
+                    "p95": _floats(s.p95),
+                }
+                for s in self.series.values()
+            },
         }
 
     @staticmethod
@@ -95,23 +106,37 @@ class RunResult:
             raise ValueError(f"expected result schema_version {SCHEMA_VERSION}, got {version!r}")
         sc = data["scenario"]
         provenance = Provenance(
-            data["reesim_version"], sc["name"], sc["path"], sc["sha256"], tuple(sc["overrides"]),
-            int(data["root_seed"]), tuple(data["replication_indices"]), float(data["wall_time_s"]),
-            data["created_utc"])
+            data["reesim_version"],
+            sc["name"],
+            sc["path"],
+            sc["sha256"],
+            tuple(sc["overrides"]),
+            int(data["root_seed"]),
+            tuple(data["replication_indices"]),
+            float(data["wall_time_s"]),
+            data["created_utc"],
+        )
         kpis = {}
         for name, k in data["kpis"].items():
-            summary = Summary(*(_num(k[f]) for f in ("mean", "std", "ci_low", "ci_high", "p5",
-                                                       "p50", "p95")), int(k["n"]))
+            stats = {
+                f: _num(k[f]) for f in ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95")
+            }
+            summary = Summary(**stats, n=int(k["n"]))
             kpis[name] = Kpi(name, k["unit"], summary, tuple(_num(v) for v in k["values"]))
-        series = {name: Series(name, s["unit"], *(tuple(_num(v) for v in s[f])
-                                                  for f in ("mean", "p5", "p95")))
-                  for name, s in data["series"].items()}
-        return RunResult(provenance, tuple(data["months"]), kpis, series,
-                         tuple(data["events_per_replication"]))
+        series = {
+            name: Series(
+                name, s["unit"], *(tuple(_num(v) for v in s[f]) for f in ("mean", "p5", "p95"))
+            )
+            for name, s in data["series"].items()
+        }
+        return RunResult(
+            provenance, tuple(data["months"]), kpis, series, tuple(data["events_per_replication"])
+        )
 
 
-def aggregate(metrics: Sequence[ReplicationMetrics], months: Sequence[str],
-              provenance: Provenance) -> RunResult:
+def aggregate(
+    metrics: Sequence[ReplicationMetrics], months: Sequence[str], provenance: Provenance
+) -> RunResult:
     """Summaries over replications; `metrics` in replication order."""
     names = list(metrics[0].kpis) if metrics else []
     kpis = {}
@@ -119,9 +144,11 @@ def aggregate(metrics: Sequence[ReplicationMetrics], months: Sequence[str],
         values = np.array([m.kpis.get(name, math.nan) for m in metrics])
         kpis[name] = Kpi(name, kpi_unit(name), summarize(values), tuple(float(v) for v in values))
     series = {}
-    for name in (metrics[0].series if metrics else {}):
+    for name in metrics[0].series if metrics else {}:
         mean, p5, p95 = bands(np.vstack([m.series[name] for m in metrics]))
-        series[name] = Series(name, series_unit(name), *(tuple(map(float, a)) for a in (mean, p5, p95)))
+        series[name] = Series(
+            name, series_unit(name), *(tuple(map(float, a)) for a in (mean, p5, p95))
+        )
     return RunResult(provenance, tuple(months), kpis, series, tuple(m.events for m in metrics))
 
 
@@ -136,6 +163,18 @@ def _num(value: float | None) -> float:
 
 def _kpi_dict(k: Kpi) -> dict[str, Any]:
     s = k.summary
-    (mean, std, lo, hi, p5, p50, p95) = _floats((s.mean, s.std, s.ci_low, s.ci_high, s.p5, s.p50, s.p95))
-    return {"unit": k.unit, "mean": mean, "std": std, "ci_low": lo, "ci_high": hi, "p5": p5,
-            "p50": p50, "p95": p95, "n": s.n, "values": _floats(k.values)}
+    (mean, std, lo, hi, p5, p50, p95) = _floats(
+        (s.mean, s.std, s.ci_low, s.ci_high, s.p5, s.p50, s.p95)
+    )
+    return {
+        "unit": k.unit,
+        "mean": mean,
+        "std": std,
+        "ci_low": lo,
+        "ci_high": hi,
+        "p5": p5,
+        "p50": p50,
+        "p95": p95,
+        "n": s.n,
+        "values": _floats(k.values),
+    }

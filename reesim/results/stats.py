@@ -48,6 +48,8 @@ def summarize(values: np.ndarray, confidence: float = CONFIDENCE) -> Summary:
         return Summary(nan, nan, nan, nan, nan, nan, nan, 0)
     mean = float(np.mean(x))
     std = float(np.std(x, ddof=1)) if n > 1 else 0.0
+    if std <= 1e-12 * max(1.0, abs(mean)):
+        std = 0.0  # identical values up to float rounding: no spread to report
     half = t_half_width(std, n, confidence) if std > 0 else (0.0 if n > 1 else math.nan)
     p5, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
     return Summary(mean, std, mean - half, mean + half, p5, p50, p95, n)

@@ -20,15 +20,33 @@ from typing import Any
 from pydantic import ValidationError
 
 from reesim.errors import Problem, ScenarioError
-from reesim.scenario.paths import PathError, dotted, get_path, parse_assignment, parse_dotted, set_path
+from reesim.scenario.paths import (
+    PathError,
+    dotted,
+    get_path,
+    parse_assignment,
+    parse_dotted,
+    set_path,
+)
 from reesim.scenario.problems import problems_from_validation
 from reesim.scenario.references import check_references
 from reesim.scenario.schema import Scenario
 from reesim.scenario.units import Duration, parse_duration, parse_quantity_kg, parse_rate_kg_per_day
 from reesim.scenario.yamlsource import Document, Key, Mark, parse_document, read_document
 
-FIXED_ROOTS = frozenset({"name", "description", "start", "end", "horizon", "calendar", "materials",
-                         "timeline", "uncertainties"})
+FIXED_ROOTS = frozenset(
+    {
+        "name",
+        "description",
+        "start",
+        "end",
+        "horizon",
+        "calendar",
+        "materials",
+        "timeline",
+        "uncertainties",
+    }
+)
 """Top-level keys the timeline may not change: they define the world rather than its rules."""
 
 
@@ -75,11 +93,12 @@ def resolve(doc: Document, overrides: Sequence[str] = ()) -> ResolvedScenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
-        found = problems_from_validation(err, doc, Scenario)
+        found = problems_from_validation(err, doc, Scenario, data=raw)
         problems += [_reattribute(p, set_marks) for p in found]
         raise ScenarioError(problems) from None
-    problems += [_at(doc, key, msg, set_marks) for key, msg in check_references(scenario)]
-    changes = _resolve_timeline(doc, raw, scenario, problems)
+    base_refs = check_references(scenario)
+    problems += [_at(doc, key, msg, set_marks) for key, msg in base_refs]
+    changes = _resolve_timeline(doc, raw, scenario, problems, set(base_refs))
     _check_uncertainties(doc, raw, scenario, problems)
     if problems:
         raise ScenarioError(problems)
@@ -104,8 +123,9 @@ def scenario_hash(scenario: Scenario) -> str:
 SetMarks = dict[str, tuple[str, Mark]]
 
 
-def _apply_overrides(doc: Document, overrides: Sequence[str], problems: list[Problem]
-                     ) -> tuple[Any, SetMarks]:
+def _apply_overrides(
+    doc: Document, overrides: Sequence[str], problems: list[Problem]
+) -> tuple[Any, SetMarks]:
     raw = doc.data
     marks: SetMarks = {}
     for i, text in enumerate(overrides, start=1):
@@ -134,13 +154,18 @@ def _reattribute(problem: Problem, set_marks: SetMarks) -> Problem:
 
 def _at(doc: Document, key: Key, message: str, set_marks: SetMarks | None = None) -> Problem:
     mark = doc.mark_for(key)
-    problem = Problem(doc.source, mark.line if mark else 0, mark.col if mark else 0, dotted(key), message)
+    problem = Problem(
+        doc.source, mark.line if mark else 0, mark.col if mark else 0, dotted(key), message
+    )
     return _reattribute(problem, set_marks) if set_marks else problem
 
 
 # --- timeline ---------------------------------------------------------------------------------
-def _resolve_timeline(doc: Document, raw: Any, base: Scenario, problems: list[Problem]
-                      ) -> list[PolicyChange]:
+def _resolve_timeline(
+    doc: Document, raw: Any, base: Scenario, problems: list[Problem], known: set[tuple[Key, str]]
+) -> list[PolicyChange]:
+    """The parameter state after each event (in date order), each validated; problems the base
+    already has (`known`) are not repeated for every state."""
     last_day = base.start + timedelta(days=base.horizon_days - 1)
     state_raw, changes = raw, []
     touched: dict[str, Key] = {}  # parameter path -> where the timeline sets it
@@ -149,8 +174,13 @@ def _resolve_timeline(doc: Document, raw: Any, base: Scenario, problems: list[Pr
         event = base.timeline[idx]
         at: Key = ("timeline", idx)
         if not base.start <= event.date <= last_day:
-            problems.append(_at(doc, (*at, "date"),
-                                f"expected a date from {base.start} to {last_day}, got {event.date}"))
+            problems.append(
+                _at(
+                    doc,
+                    (*at, "date"),
+                    f"expected a date from {base.start} to {last_day}, got {event.date}",
+                )
+            )
             continue
         candidate = state_raw
         for path, value in event.set.items():
@@ -168,28 +198,44 @@ def _resolve_timeline(doc: Document, raw: Any, base: Scenario, problems: list[Pr
         try:
             state = Scenario.model_validate(candidate)
         except ValidationError as err:
-            for p in problems_from_validation(err, doc, Scenario):
+            for p in problems_from_validation(err, doc, Scenario, data=candidate):
                 problems.append(_timeline_problem(doc, p, touched, at, when))
             continue
-        refs = check_references(state)
+        refs = [found for found in check_references(state) if found not in known]
         for key, msg in refs:
             problems.append(_timeline_problem(doc, _at(doc, key, msg), touched, at, when))
         if refs:
             continue
         state_raw = candidate
-        changes.append(PolicyChange(
-            day=float((event.date - base.start).days), date=event.date, name=event.name,
-            source=event.source, sets=tuple(event.set.items()), params=state))
+        changes.append(
+            PolicyChange(
+                day=float((event.date - base.start).days),
+                date=event.date,
+                name=event.name,
+                source=event.source,
+                sets=tuple(event.set.items()),
+                params=state,
+            )
+        )
     return changes
 
 
-def _timeline_problem(doc: Document, p: Problem, touched: dict[str, Key], event: Key,
-                      when: str) -> Problem:
-    where = next((k for path, k in touched.items() if _under(p.path, path) or _under(path, p.path)),
-                 event)
-    mark = doc.mark_for(where)
-    return Problem(doc.source, mark.line if mark else 0, mark.col if mark else 0, p.path,
-                   p.message + when)
+def _timeline_problem(
+    doc: Document, p: Problem, touched: dict[str, Key], event: Key, when: str
+) -> Problem:
+    """Point at the timeline entry that caused `p`: its value when the value is wrong, its path
+    when the path leads nowhere."""
+    mark = doc.mark_for(event)
+    for path, where in touched.items():
+        if _under(p.path, path):
+            mark = doc.mark_for(where)
+            break
+        if _under(path, p.path):
+            mark = doc.key_marks.get(where) or doc.mark_for(where)
+            break
+    return Problem(
+        doc.source, mark.line if mark else 0, mark.col if mark else 0, p.path, p.message + when
+    )
 
 
 # --- uncertainties ----------------------------------------------------------------------------
@@ -199,8 +245,11 @@ def _magnitude(value: Any) -> tuple[float, str]:
         raise ValueError(f"expected a number or a value with a unit, got {value!r}")
     if isinstance(value, int | float):
         return float(value), ""
-    for parse, kind in ((parse_duration, "duration"), (parse_rate_kg_per_day, "kg/d"),
-                        (parse_quantity_kg, "kg")):
+    for parse, kind in (
+        (parse_duration, "duration"),
+        (parse_rate_kg_per_day, "kg/d"),
+        (parse_quantity_kg, "kg"),
+    ):
         try:
             parsed = parse(value)
         except ValueError:
@@ -222,10 +271,24 @@ def _check_uncertainties(doc: Document, raw: Any, s: Scenario, problems: list[Pr
             continue
         (low, lu), (mid, mu), (high, hu) = mags
         if len({lu, mu, hu}) != 1:
-            problems.append(_at(doc, at, f"expected low, value and high in one unit, got "
-                                         f"{u.low!r}, {value!r}, {u.high!r}"))
+            problems.append(
+                _at(
+                    doc,
+                    at,
+                    f"expected low, value and high in one unit, got "
+                    f"{u.low!r}, {value!r}, {u.high!r}",
+                )
+            )
         elif not low <= mid <= high or low == high:
-            problems.append(_at(doc, at, f"expected low < high with the value used between them, "
-                                         f"got low {u.low}, value {value}, high {u.high}"))
+            problems.append(
+                _at(
+                    doc,
+                    at,
+                    f"expected low < high with the value used between them, "
+                    f"got low {u.low}, value {value}, high {u.high}",
+                )
+            )
         elif u.log and low <= 0:
-            problems.append(_at(doc, (*at, "low"), f"expected low > 0 for a log range, got {u.low}"))
+            problems.append(
+                _at(doc, (*at, "low"), f"expected low > 0 for a log range, got {u.low}")
+            )

@@ -16,10 +16,10 @@ Found = tuple[Key, str]
 
 
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
-    known = sorted(known)
-    hint = difflib.get_close_matches(name, known, n=1)
+    names = sorted(known)
+    hint = difflib.get_close_matches(name, names, n=1)
     suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-    return f"expected one of the {kind} {', '.join(known) or '(none)'}, got '{name}'{suggestion}"
+    return f"expected {kind} ({', '.join(names) or 'none defined'}), got '{name}'{suggestion}"
 
 
 def check_references(s: Scenario) -> list[Found]:
@@ -29,7 +29,9 @@ def check_references(s: Scenario) -> list[Found]:
     def materials_in(keys: Iterable[str], at: Key, as_key: bool = True) -> None:
         for i, m in enumerate(keys):
             if m not in materials:
-                found.append(((*at, m) if as_key else (*at, i), _unknown("materials", m, materials)))
+                found.append(
+                    ((*at, m) if as_key else (*at, i), _unknown("a defined material", m, materials))
+                )
 
     materials_in(s.authority.controls, ("authority", "controls"))
     materials_in(s.authority.customs_delay, ("authority", "customs_delay"))
@@ -38,17 +40,25 @@ def check_references(s: Scenario) -> list[Found]:
         materials_in(gl.materials, (*at, "materials"), as_key=False)
         for i, f in enumerate(gl.firms):
             if f not in s.firms:
-                found.append(((*at, "firms", i), _unknown("firms", f, s.firms)))
+                found.append(((*at, "firms", i), _unknown("a defined firm", f, s.firms)))
     for name, producer in s.producers.items():
         materials_in(producer.capacity, ("producers", name, "capacity"))
     for name, channel in s.smuggling.channels.items():
         materials_in(channel.capacity, ("smuggling", "channels", name, "capacity"))
         if name in s.producers or name == EXPORTS:
-            found.append((("smuggling", "channels", name),
-                          f"expected a channel name unused by producers and '{EXPORTS}', got '{name}'"))
+            found.append(
+                (
+                    ("smuggling", "channels", name),
+                    f"expected a channel name unused by producers and '{EXPORTS}', got '{name}'",
+                )
+            )
     if EXPORTS in s.producers:
-        found.append((("producers", EXPORTS), f"expected a producer name other than '{EXPORTS}', "
-                                              f"got '{EXPORTS}'"))
+        found.append(
+            (
+                ("producers", EXPORTS),
+                f"expected a producer name other than '{EXPORTS}', got '{EXPORTS}'",
+            )
+        )
 
     suppliers = {EXPORTS, *s.producers, *s.smuggling.channels}
     for firm_id, firm in s.firms.items():
@@ -56,11 +66,17 @@ def check_references(s: Scenario) -> list[Found]:
         materials_in(firm.needs, (*at, "needs"))
         for m in firm.stockpile:
             if m not in firm.needs:
-                found.append(((*at, "stockpile", m),
-                              _unknown("materials this firm needs", m, firm.needs)))
+                found.append(
+                    ((*at, "stockpile", m), _unknown("a material this firm needs", m, firm.needs))
+                )
         for i, supplier in enumerate(firm.suppliers):
             if supplier not in suppliers:
-                found.append(((*at, "suppliers", i), _unknown("suppliers", supplier, suppliers)))
+                found.append(
+                    (
+                        (*at, "suppliers", i),
+                        _unknown("exports or a defined producer or channel", supplier, suppliers),
+                    )
+                )
         if len(set(firm.suppliers)) != len(firm.suppliers):
             found.append(((*at, "suppliers"), "expected each supplier once, got a repeat"))
     return found

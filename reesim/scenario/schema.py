@@ -189,11 +189,19 @@ class Need(Model):
     per_unit: KgValue | None = None
     rate: RateKgPerDay | None = None
 
+    def kg_per_day(self, units_per_day: float) -> float:
+        if self.rate is not None:
+            return self.rate
+        assert self.per_unit is not None
+        return self.per_unit * units_per_day
+
     @model_validator(mode="after")
     def _exactly_one(self) -> Need:
         if (self.per_unit is None) == (self.rate is None):
-            raise ValueError("expected exactly one of per_unit or rate, got "
-                             + ("both" if self.per_unit is not None else "neither"))
+            raise ValueError(
+                "expected exactly one of per_unit or rate, got "
+                + ("both" if self.per_unit is not None else "neither")
+            )
         return self
 
 

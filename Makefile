@@ -1,0 +1,34 @@
+# reesim: every target a developer or CI needs. `make check` is exactly what CI runs.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+SCENARIO ?= scenarios/controls-2025.yaml
+
+.PHONY: install run test lint typecheck bench check clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install reesim with its test and lint tools
+
+run: $(STAMP)  ## the main job: run the default scenario and print its KPI table
+	$(BIN)/reesim run $(SCENARIO)
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/pytest -q
+
+lint: $(STAMP)  ## ruff (style and layer bans) and mypy
+	$(BIN)/ruff check reesim tests bench
+	$(BIN)/mypy reesim
+
+bench: $(STAMP)  ## speed and memory of the engine; writes bench/results.json
+	$(BIN)/python bench/bench.py
+
+check: lint test  ## what CI runs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info
