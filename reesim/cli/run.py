@@ -1,0 +1,128 @@
+"""`reesim run`: replications of one scenario, KPIs with confidence intervals."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.errors import UsageError
+from reesim.experiment.executors import local_executor
+from reesim.experiment.runner import Progress as ProgressCallback
+from reesim.experiment.runner import run_scenario
+from reesim.report.tables import kpi_markdown, kpi_table, select_series, series_tables
+from reesim.results.io import to_csv, to_json, write_result
+from reesim.scenario.load import load_scenario
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    replications: Annotated[
+        int, typer.Option("-n", "--replications", min=1, help="Replications to run.")
+    ] = 100,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 1,
+    jobs: Annotated[
+        int, typer.Option("-j", "--jobs", min=1, help="Worker processes (1 runs in this process).")
+    ] = 1,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Override a parameter: PATH=VALUE, e.g. authority.review.capacity=20."
+        ),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output on stdout.")] = Format.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the full result (.json or .csv).")
+    ] = None,
+    series: Annotated[
+        list[str] | None,
+        typer.Option("--series", help="Show monthly series matching a glob, e.g. 'exports.*'."),
+    ] = None,
+    replay: Annotated[
+        int | None,
+        typer.Option(
+            "--replay", min=0, help="Run only this replication index (to replay one run)."
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+) -> None:
+    """Run replications of a scenario and report KPIs with 95% confidence intervals."""
+    resolved = load_scenario(scenario, set_ or ())
+    indices = [replay] if replay is not None else list(range(replications))
+    with _progress_bar(quiet, len(indices)) as progress:
+        result = run_scenario(resolved, indices, seed, local_executor(jobs), jobs, progress)
+    if out is not None:
+        try:
+            write_result(result, out)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    if quiet:
+        return
+    console = stdout_console()
+    if fmt is Format.json:
+        sys.stdout.write(to_json(result))
+    elif fmt is Format.csv:
+        sys.stdout.write(to_csv(result))
+    elif fmt is Format.markdown:
+        sys.stdout.write(kpi_markdown(result))
+    else:
+        console.print(kpi_table(result))
+        events = result.events_per_replication
+        console.print(
+            f"[dim]{sum(events) / len(events):,.0f} events per replication; "
+            f"{result.provenance.wall_time_s:.2f} s; scenario sha256 "
+            f"{result.provenance.scenario_sha256[:12]}[/dim]"
+        )
+    if series:
+        chosen = select_series(result, series)
+        if not chosen:
+            raise UsageError(
+                f"no series matches {', '.join(series)}; there are: " + ", ".join(result.series)
+            )
+        console.print(series_tables(result, chosen))
+
+
+class _progress_bar:  # noqa: N801 - used as a context manager like a function
+    """A rich progress bar on stderr, only when stderr is a terminal and not --quiet."""
+
+    def __init__(self, quiet: bool, total: int):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.total = total
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> ProgressCallback | None:
+        if not self.enabled:
+            return None
+        self.bar = Progress(
+            TextColumn("replications"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=stderr_console(),
+            transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task("run", total=self.total)
+        bar = self.bar
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
