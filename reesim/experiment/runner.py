@@ -8,6 +8,7 @@ executor, worker count or completion order.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from reesim.engine.run import simulate
 from reesim.errors import SimulationError
 from reesim.experiment.executors import Executor, SerialExecutor
 from reesim.results.metrics import Months, ReplicationMetrics, measure
-from reesim.results.result import Provenance, RunResult, aggregate
+from reesim.results.result import Provenance, RunResult, TimelineEntry, aggregate
 from reesim.scenario.load import ResolvedScenario
 
 Progress = Callable[[int, int], None]
@@ -98,4 +99,6 @@ def run_scenario(
         created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     months = Months.covering(scenario.start, scenario.horizon_days).labels
-    return aggregate(collected, months, provenance)
+    timeline = [TimelineEntry(str(c.date), c.day, c.name, c.source) for c in resolved.changes]
+    inputs = json.loads(json.dumps(resolved.raw, default=str))  # dates as text, JSON-safe
+    return aggregate(collected, months, provenance, timeline, inputs)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ class Series:
     unit: str
     mean: tuple[float, ...]
     p5: tuple[float, ...]
+    p50: tuple[float, ...]
     p95: tuple[float, ...]
 
 
@@ -62,12 +63,25 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """A policy event of the scenario, for reports and charts."""
+
+    date: str
+    day: float
+    name: str
+    source: str
+
+
+@dataclass(frozen=True)
 class RunResult:
     provenance: Provenance
     months: tuple[str, ...]
     kpis: dict[str, Kpi]
     series: dict[str, Series]
     events_per_replication: tuple[int, ...]
+    timeline: tuple[TimelineEntry, ...] = ()
+    inputs: dict[str, Any] = field(default_factory=dict)
+    """The scenario's resolved parameters (after --set), JSON-safe: what the run assumed."""
 
     def to_dict(self) -> dict[str, Any]:
         p = self.provenance
@@ -87,12 +101,15 @@ class RunResult:
             "created_utc": p.created_utc,
             "events_per_replication": list(self.events_per_replication),
             "months": list(self.months),
+            "timeline": [vars(e) for e in self.timeline],
+            "inputs": self.inputs,
             "kpis": {k.name: _kpi_dict(k) for k in self.kpis.values()},
             "series": {
                 s.name: {
                     "unit": s.unit,
                     "mean": _floats(s.mean),
                     "p5": _floats(s.p5),
+                    "p50": _floats(s.p50),
                     "p95": _floats(s.p95),
                 }
                 for s in self.series.values()
@@ -125,17 +142,30 @@ class RunResult:
             kpis[name] = Kpi(name, k["unit"], summary, tuple(_num(v) for v in k["values"]))
         series = {
             name: Series(
-                name, s["unit"], *(tuple(_num(v) for v in s[f]) for f in ("mean", "p5", "p95"))
+                name,
+                s["unit"],
+                *(tuple(_num(v) for v in s[f]) for f in ("mean", "p5", "p50", "p95")),
             )
             for name, s in data["series"].items()
         }
+        timeline = tuple(TimelineEntry(**e) for e in data.get("timeline", ()))
         return RunResult(
-            provenance, tuple(data["months"]), kpis, series, tuple(data["events_per_replication"])
+            provenance,
+            tuple(data["months"]),
+            kpis,
+            series,
+            tuple(data["events_per_replication"]),
+            timeline,
+            data.get("inputs", {}),
         )
 
 
 def aggregate(
-    metrics: Sequence[ReplicationMetrics], months: Sequence[str], provenance: Provenance
+    metrics: Sequence[ReplicationMetrics],
+    months: Sequence[str],
+    provenance: Provenance,
+    timeline: Sequence[TimelineEntry] = (),
+    inputs: dict[str, Any] | None = None,
 ) -> RunResult:
     """Summaries over replications; `metrics` in replication order."""
     names = list(metrics[0].kpis) if metrics else []
@@ -145,11 +175,14 @@ def aggregate(
         kpis[name] = Kpi(name, kpi_unit(name), summarize(values), tuple(float(v) for v in values))
     series = {}
     for name in metrics[0].series if metrics else {}:
-        mean, p5, p95 = bands(np.vstack([m.series[name] for m in metrics]))
+        mean, p5, p50, p95 = bands(np.vstack([m.series[name] for m in metrics]))
         series[name] = Series(
-            name, series_unit(name), *(tuple(map(float, a)) for a in (mean, p5, p95))
+            name, series_unit(name), *(tuple(map(float, a)) for a in (mean, p5, p50, p95))
         )
-    return RunResult(provenance, tuple(months), kpis, series, tuple(m.events for m in metrics))
+    events = tuple(m.events for m in metrics)
+    return RunResult(
+        provenance, tuple(months), kpis, series, events, tuple(timeline), dict(inputs or {})
+    )
 
 
 def _floats(values: Sequence[float]) -> list[float | None]:

@@ -55,8 +55,8 @@ def summarize(values: np.ndarray, confidence: float = CONFIDENCE) -> Summary:
     return Summary(mean, std, mean - half, mean + half, p5, p50, p95, n)
 
 
-def bands(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, p5 and p95 per column of a (replications x months) matrix."""
+def bands(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, p5, p50 and p95 per column of a (replications x months) matrix."""
     m = np.asarray(matrix, dtype=float)
-    p5, p95 = np.percentile(m, [5, 95], axis=0)
-    return m.mean(axis=0), p5, p95
+    p5, p50, p95 = np.percentile(m, [5, 50, 95], axis=0)
+    return m.mean(axis=0), p5, p50, p95
