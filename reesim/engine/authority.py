@@ -20,6 +20,8 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+import simpy
+
 from reesim.engine.recorder import Decision, Filing
 from reesim.engine.world import World
 
@@ -57,7 +59,7 @@ class LicensingAuthority:
         self._capacity_days = 0.0
         self._capacity_since = 0.0
         self._ever_unlimited = world.params.authority.review.capacity is None
-        world.env.process(self._background())
+        self._background_process = world.env.process(self._background())
         world.env.process(self._follow_policy())
 
     # --- filing -------------------------------------------------------------------------------
@@ -189,12 +191,19 @@ class LicensingAuthority:
     def _follow_policy(self) -> Generator[Any, Any, None]:
         world = self.world
         capacity = self.capacity
+        rate = self._background_rate()
         while True:
             yield world.policy_changed
             self._account_capacity(capacity)
             capacity = self.capacity
             self._ever_unlimited |= capacity is None
             self._dispatch()
+            if self._background_rate() != rate:
+                rate = self._background_rate()
+                self._background_process.interrupt()
+
+    def _background_rate(self) -> float:
+        return self.world.params.authority.background.rate_per_day
 
     def _account_capacity(self, capacity: int | None) -> None:
         now = min(self.world.now, self.world.horizon_days)
@@ -214,12 +223,12 @@ class LicensingAuthority:
         world = self.world
         rng = world.streams["authority.background"]
         while True:
-            rate = world.params.authority.background.rate_per_day
-            if rate <= 0:
-                yield world.policy_changed
-                continue
-            gap = world.env.timeout(float(rng.exponential(1.0 / rate)))
-            changed = world.policy_changed
-            yield gap | changed
-            if gap.processed:
-                self.new_application("", "other", "civil", "", 0.0, None)
+            rate = self._background_rate()
+            try:
+                if rate <= 0:
+                    yield world.env.event()  # nothing arrives until the rate changes
+                    continue
+                yield world.env.timeout(float(rng.exponential(1.0 / rate)))
+            except simpy.Interrupt:
+                continue  # the rate changed; memorylessness lets us draw the gap afresh
+            self.new_application("", "other", "civil", "", 0.0, None)

@@ -59,8 +59,10 @@ class FirmAgent:
         self.pools = pools
         spec = self.spec
         self.materials = tuple(spec.needs)
-        rng = world.streams[f"firm.{firm_id}.production"]
-        self.units_per_day = max(0.0, float(spec.production.units_per_day.sample(rng)))
+        self._production = spec.production
+        self.units_per_day = self._draw_units_per_day()
+        self.plan: list[tuple[float, float]] = [(0.0, self.units_per_day)]
+        self._needs = spec.needs
         self.rate = self._planned_rates()
         self.stock = np.array(
             [self._kg(spec.stockpile.get(m, 0.0), i) for i, m in enumerate(self.materials)],
@@ -76,6 +78,9 @@ class FirmAgent:
         self.producing = True
         self.halt_start = 0.0
         self._review_now = False
+        self._next_reorder_day: dict[str, float] = dict.fromkeys(self.materials, 0.0)
+        self._params = world.params
+        self._params_changed = False
         self._wake: simpy.Event = world.env.event()
         world.env.process(self._run())
 
@@ -84,9 +89,27 @@ class FirmAgent:
         return self.world.params.firms[self.id]
 
     # --- stock arithmetic ---------------------------------------------------------------------
+    def _draw_units_per_day(self) -> float:
+        rng = self.world.streams[f"firm.{self.id}.production"]
+        return max(0.0, float(self._production.units_per_day.sample(rng)))
+
     def _planned_rates(self) -> np.ndarray:
         needs = self.spec.needs
         return np.array([needs[m].kg_per_day(self.units_per_day) for m in self.materials])
+
+    def _follow_params(self) -> None:
+        """Take up a changed production plan or needs (a timeline event): a new plan is drawn
+        from the firm's own stream, and rates apply from now on."""
+        spec = self.spec
+        self._params_changed = self._params is not self.world.params
+        self._params = self.world.params
+        if spec.production is not self._production and spec.production != self._production:
+            self._production = spec.production
+            self.units_per_day = self._draw_units_per_day()
+            self.plan.append((self.world.now, self.units_per_day))
+        if spec.needs is not self._needs or self.plan[-1][0] == self.world.now:
+            self._needs = spec.needs
+            self.rate = self._planned_rates()
 
     def _kg(self, amount: Duration | float, i: int) -> float:
         """A quantity given as kg or as days of cover at the planned rate."""
@@ -122,8 +145,8 @@ class FirmAgent:
         next_review = 0.0
         while True:
             self._advance()
+            self._follow_params()
             self._update_production()
-            self.rate = self._planned_rates()
             ordering = self.spec.ordering
             if ordering.policy == "order_up_to":
                 if self._review_now or world.now >= next_review - 1e-9:
@@ -155,12 +178,16 @@ class FirmAgent:
         ordering = self.spec.ordering
         if ordering.policy == "order_up_to":
             candidates.append(next_review - now)
-        elif self.producing:
+        else:
             assert ordering.reorder_point is not None
             for i in map(int, np.flatnonzero(using)):
                 gap = self._position(i) - self._kg(ordering.reorder_point, i)
                 if gap > EPS_KG:
-                    candidates.append(gap / float(self.rate[i]))
+                    if self.producing:
+                        candidates.append(gap / float(self.rate[i]))
+                elif self._next_reorder_day[self.materials[i]] > now:
+                    # still at or below the point after a short order: retry when due
+                    candidates.append(self._next_reorder_day[self.materials[i]] - now)
         return max(0.0, min(candidates))
 
     def _order_up_to(self) -> None:
@@ -171,14 +198,27 @@ class FirmAgent:
                 self._order(i, m, shortfall)
 
     def _reorder(self) -> None:
+        """Order `quantity` of each material at or below its reorder point, at each decision
+        point. After an order that could not be covered in full the firm waits `review_period`
+        before trying again (unless a licence arrives or the rules change): otherwise every
+        delivery from a capacity-limited source would set off another order for the sliver
+        accrued since."""
         ordering = self.spec.ordering
         assert ordering.reorder_point is not None and ordering.quantity is not None
+        now = self.world.now
         for i, m in enumerate(self.materials):
-            if self._position(i) <= self._kg(ordering.reorder_point, i) + EPS_KG:
-                self._order(i, m, self._kg(ordering.quantity, i))
+            due = (
+                self._review_now or self._params_changed or now >= self._next_reorder_day[m] - 1e-9
+            )
+            if due and self._position(i) <= self._kg(ordering.reorder_point, i) + EPS_KG:
+                wanted = self._kg(ordering.quantity, i)
+                short = self._order(i, m, wanted) < wanted - EPS_KG
+                period = self.world.span_days(ordering.review_period, now) if short else 0.0
+                self._next_reorder_day[m] = now + period
 
     # --- sourcing -----------------------------------------------------------------------------
-    def _order(self, i: int, material: str, kg: float) -> None:
+    def _order(self, i: int, material: str, kg: float) -> float:
+        """Order `kg` from the suppliers in order of preference; returns what was shipped."""
         remaining = kg
         controlled = self.world.params.authority.is_controlled(material, self.spec.country)
         for supplier in self.spec.suppliers:
@@ -194,6 +234,7 @@ class FirmAgent:
             if taken > EPS_KG:
                 remaining -= taken
                 self._ship_from_pool(i, material, taken, pool)
+        return kg - remaining
 
     def _from_exports(self, i: int, material: str, kg: float, controlled: bool) -> float:
         if not controlled or self._has_general_licence(material):
@@ -327,7 +368,7 @@ class FirmAgent:
         return world.recorder.freeze_firm(
             self.id,
             self._planned_rates(),
-            self.units_per_day,
+            self.plan,
             self.initial,
             self.received,
             self.consumed,

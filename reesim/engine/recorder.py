@@ -75,8 +75,9 @@ class FirmTrace:
 
     firm: str
     materials: tuple[str, ...]
-    rate_kg_per_day: np.ndarray  # planned use per material while producing
-    units_per_day: float
+    rate_kg_per_day: np.ndarray  # planned use per material while producing, at the horizon
+    units_per_day: float  # planned output at the start
+    plan: tuple[tuple[float, float], ...]  # (from day, units per day): the plan over time
     times: np.ndarray  # (n,)
     stocks_kg: np.ndarray  # (n, len(materials))
     halts: tuple[tuple[float, float], ...]  # [start, end) when production stood still
@@ -143,7 +144,7 @@ class Recorder:
         self,
         firm: str,
         rate_kg_per_day: np.ndarray,
-        units_per_day: float,
+        plan: list[tuple[float, float]],
         initial_kg: np.ndarray,
         received_kg: np.ndarray,
         consumed_kg: np.ndarray,
@@ -154,7 +155,8 @@ class Recorder:
             firm=firm,
             materials=log.materials,
             rate_kg_per_day=rate_kg_per_day,
-            units_per_day=units_per_day,
+            units_per_day=plan[0][1],
+            plan=tuple(plan),
             times=np.asarray(log.times, dtype=float),
             stocks_kg=np.asarray(log.stocks, dtype=float).reshape(
                 len(log.times), len(log.materials)

@@ -7,8 +7,6 @@ and mechanisms read it when they act. A mechanism that must react at once to a c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import simpy
 
 from reesim.engine.calendar import Calendar, CalendarSpec, builtin_calendar
@@ -16,7 +14,7 @@ from reesim.engine.recorder import Recorder
 from reesim.engine.streams import Streams
 from reesim.scenario.distributions import DurationDistribution
 from reesim.scenario.schema import WEEKDAYS, CalendarConfig, Scenario
-from reesim.scenario.units import Duration
+from reesim.scenario.units import CALENDAR_DAYS, Duration
 
 
 class CountingEnvironment(simpy.Environment):
@@ -32,11 +30,17 @@ class CountingEnvironment(simpy.Environment):
 
 
 def calendar_spec(config: CalendarConfig) -> CalendarSpec:
+    """The built-in calendar with the scenario's own days on top: the scenario's holidays and
+    make-up days win over the built-in ones, and built-in make-up days that fall on no weekend
+    under the scenario's weekends have nothing to make up and are dropped."""
     base = builtin_calendar(config.base)
+    weekends = frozenset(WEEKDAYS.index(d) for d in config.weekends)
+    own_holidays, own_workdays = frozenset(config.holidays), frozenset(config.workdays)
+    base_workdays = frozenset(d for d in base.workdays if d.weekday() in weekends)
     return CalendarSpec(
-        weekends=frozenset(WEEKDAYS.index(d) for d in config.weekends),
-        holidays=base.holidays | frozenset(config.holidays),
-        workdays=base.workdays | frozenset(config.workdays),
+        weekends=weekends,
+        holidays=(base.holidays - own_workdays) | own_holidays,
+        workdays=(base_workdays - own_holidays) | own_workdays,
     )
 
 
@@ -62,14 +66,15 @@ class World:
 
     def span_days(self, duration: Duration, at: float) -> float:
         """Calendar days that `duration` lasts when it starts at sim day `at`."""
-        if duration.is_working_days:
-            return self.calendar.add_working_days(at, duration.value) - at
-        return duration.calendar_days()
+        return self._span(duration.value, duration.unit, at)
 
     def draw_days(self, dist: DurationDistribution, stream: str, at: float) -> float:
         """Draw a duration from `dist` on the named stream and convert it to calendar days."""
-        value = float(dist.sample(self.streams[stream]))
-        return self.span_days(Duration(max(value, 0.0), dist.unit), at)
+        value = max(float(dist.sample(self.streams[stream])), 0.0)
+        return self._span(value, dist.unit, at)
 
-    def wait_any(self, events: Iterable[simpy.Event]) -> simpy.Event:
-        return self.env.any_of(list(events))
+    def _span(self, value: float, unit: str, at: float) -> float:
+        # Hot path: plain numbers, no Duration objects built per draw.
+        if unit == "wd":
+            return self.calendar.add_working_days(at, value) - at
+        return value * CALENDAR_DAYS[unit]

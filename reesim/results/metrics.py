@@ -89,13 +89,14 @@ def measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
     """All KPIs and monthly series of one replication; every replication of a scenario yields
     the same names, whatever happened in it."""
     months = Months.covering(scenario.start, records.horizon_days)
-    destinations = sorted({firm.country for firm in scenario.firms.values()})
+    # Only destination x material pairs some firm there needs: no series that are zero by design.
+    routes = sorted({(f.country, m) for f in scenario.firms.values() for m in f.needs})
     kpis: dict[str, float] = {}
     series: dict[str, np.ndarray] = {}
     horizon = records.horizon_days
     for trace in records.firms:
         _firm(trace, records, months, horizon, kpis, series)
-    _materials(records, destinations, months, horizon, kpis, series)
+    _materials(records, routes, months, horizon, kpis, series)
     _authority(records, months, horizon, kpis, series)
     return ReplicationMetrics(records.replication, kpis, series, records.events_processed)
 
@@ -119,9 +120,11 @@ def _firm(
     p = f"firms.{trace.firm}"
     halts = np.asarray(trace.halts, dtype=float).reshape(-1, 2)
     stopped = float(np.sum(halts[:, 1] - halts[:, 0]))
+    lost = _planned_units(trace.plan, halts[:, 0], halts[:, 1])
+    planned = float(_planned_units(trace.plan, np.zeros(1), np.full(1, horizon))[0])
     kpis[f"{p}.stockout_days"] = stopped
-    kpis[f"{p}.production_lost_units"] = stopped * trace.units_per_day
-    kpis[f"{p}.production_lost_pct"] = 100.0 * stopped / horizon
+    kpis[f"{p}.production_lost_units"] = float(lost.sum())
+    kpis[f"{p}.production_lost_pct"] = 100.0 * float(lost.sum()) / planned if planned else 0.0
     kpis[f"{p}.stockout_probability"] = float(len(halts) > 0)
     kpis[f"{p}.first_stockout_day"] = float(halts[0, 0]) if len(halts) else float("nan")
     cover = _cover_days(trace.stocks_kg, trace.rate_kg_per_day)
@@ -136,18 +139,28 @@ def _firm(
     arrived = [
         s
         for s in records.shipments
-        if s.firm == trace.firm and not s.seized and s.arrival_day <= horizon
+        if s.firm == trace.firm and not s.seized and s.arrival_day < horizon
     ]
     kpis[f"{p}.gray_market_kg"] = sum(s.kg for s in arrived if s.route == "gray")
     kpis[f"{p}.alternative_kg"] = sum(s.kg for s in arrived if s.route == "producer")
 
     series[f"{p}.cover_days"] = _cover_at(trace, months.ends)
-    overlap = np.clip(
-        np.minimum(halts[:, 1, None], months.ends) - np.maximum(halts[:, 0, None], months.starts),
-        0.0,
-        None,
+    starts = np.maximum(halts[:, 0, None], months.starts)
+    ends = np.maximum(np.minimum(halts[:, 1, None], months.ends), starts)
+    series[f"{p}.lost_units"] = (
+        _planned_units(trace.plan, starts.ravel(), ends.ravel()).reshape(starts.shape).sum(axis=0)
     )
-    series[f"{p}.lost_units"] = overlap.sum(axis=0) * trace.units_per_day
+
+
+def _planned_units(
+    plan: tuple[tuple[float, float], ...], starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Units the plan (piecewise constant from each change day) calls for in each [start, end)."""
+    days = np.array([d for d, _ in plan] + [np.inf])
+    rates = np.array([u for _, u in plan])
+    lo = np.maximum(starts[:, None], days[None, :-1])
+    hi = np.minimum(ends[:, None], days[None, 1:])
+    return (np.clip(hi - lo, 0.0, None) * rates).sum(axis=1)
 
 
 def _cover_days(stocks_kg: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -167,12 +180,16 @@ def _cover_at(trace: FirmTrace, times: np.ndarray) -> np.ndarray:
     hi = np.clip(hi, 0, len(cover) - 1)
     t0, t1 = trace.times[lo], trace.times[hi]
     w = np.where(t1 > t0, (times - t0) / np.where(t1 > t0, t1 - t0, 1.0), 0.0)
-    return cover[lo] + w * (cover[hi] - cover[lo])
+    c0, c1 = cover[lo], cover[hi]
+    finite = np.isfinite(c0) & np.isfinite(c1)
+    # A firm using nothing has infinite cover; inf - inf would make NaN.
+    step = np.subtract(c1, c0, out=np.zeros_like(c0), where=finite)
+    return np.where(finite, c0 + w * step, np.maximum(c0, c1))
 
 
 def _materials(
     records: RunRecords,
-    destinations: list[str],
+    routes: list[tuple[str, str]],
     months: Months,
     horizon: float,
     kpis: dict[str, float],
@@ -183,7 +200,7 @@ def _materials(
     for m in materials:
         exports = [s for s in ships if s.material == m and s.route == "exports"]
         gray = [
-            s for s in ships if s.material == m and s.route == "gray" and s.arrival_day <= horizon
+            s for s in ships if s.material == m and s.route == "gray" and s.arrival_day < horizon
         ]
         kpis[f"materials.{m}.exports_kg"] = sum(s.kg for s in exports)
         kpis[f"materials.{m}.smuggled_kg"] = sum(s.kg for s in gray if not s.seized)
@@ -191,7 +208,7 @@ def _materials(
         series[f"exports.total.{m}"] = _monthly_sum(
             (s.shipped_day for s in exports), (s.kg / KG_PER_T for s in exports), months
         )
-        for dest in destinations:
+        for dest in (d for d, needed in routes if needed == m):
             mine = [s for s in exports if s.destination == dest]
             series[f"exports.{dest}.{m}"] = _monthly_sum(
                 (s.shipped_day for s in mine), (s.kg / KG_PER_T for s in mine), months

@@ -26,6 +26,7 @@ import math
 import numbers
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Annotated, Any, Literal, TypeAlias, get_args, overload
 
 import numpy as np
@@ -170,11 +171,11 @@ class Lognormal(_HasMean):
     def cv_value(self) -> float:
         return self.cv if self.cv is not None else self.sd / self.mean_value  # type: ignore[operator]
 
-    @property
+    @cached_property
     def sigma(self) -> float:
         return math.sqrt(math.log1p(self.cv_value**2))
 
-    @property
+    @cached_property
     def mu(self) -> float:
         return math.log(self.mean_value) - self.sigma**2 / 2
 

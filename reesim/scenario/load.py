@@ -99,7 +99,7 @@ def resolve(doc: Document, overrides: Sequence[str] = ()) -> ResolvedScenario:
     base_refs = check_references(scenario)
     problems += [_at(doc, key, msg, set_marks) for key, msg in base_refs]
     changes = _resolve_timeline(doc, raw, scenario, problems, set(base_refs))
-    _check_uncertainties(doc, raw, scenario, problems)
+    _check_uncertainties(doc, raw, scenario, problems, set_marks)
     if problems:
         raise ScenarioError(problems)
     return ResolvedScenario(
@@ -260,25 +260,27 @@ def _magnitude(value: Any) -> tuple[float, str]:
     raise ValueError(f"expected a number or a value with a unit, got {value!r}")
 
 
-def _check_uncertainties(doc: Document, raw: Any, s: Scenario, problems: list[Problem]) -> None:
+def _check_uncertainties(
+    doc: Document, raw: Any, s: Scenario, problems: list[Problem], set_marks: SetMarks
+) -> None:
+    """Each declared unknown names a parameter the file sets, with a range around the value the
+    file uses. A value given by --set is a what-if and may lie outside the range."""
     for name, u in s.uncertainties.items():
         at: Key = ("uncertainties", name)
         try:
-            value = get_path(raw, parse_dotted(u.path))
-            mags = [_magnitude(x) for x in (u.low, value, u.high)]
+            key = parse_dotted(u.path)
+            value = get_path(raw, key)
+            overridden = any(_under(dotted(key), path) for path in set_marks)
+            checked = (u.low, u.high) if overridden else (u.low, value, u.high)
+            mags = [_magnitude(x) for x in checked]
         except ValueError as err:
             problems.append(_at(doc, (*at, "path"), str(err)))
             continue
-        (low, lu), (mid, mu), (high, hu) = mags
-        if len({lu, mu, hu}) != 1:
-            problems.append(
-                _at(
-                    doc,
-                    at,
-                    f"expected low, value and high in one unit, got "
-                    f"{u.low!r}, {value!r}, {u.high!r}",
-                )
-            )
+        low, high = mags[0][0], mags[-1][0]
+        mid = mags[1][0] if not overridden else low
+        if len({unit for _, unit in mags}) != 1:
+            shown = ", ".join(repr(x) for x in checked)
+            problems.append(_at(doc, at, f"expected low, value and high in one unit, got {shown}"))
         elif not low <= mid <= high or low == high:
             problems.append(
                 _at(

@@ -37,9 +37,11 @@ if TYPE_CHECKING:
 
 # -- dotted paths ----------------------------------------------------------------------------
 
-_NAME = r"[^.\[\]]+"
-_PATH = re.compile(rf"(?:{_NAME}|\[[0-9]+\])(?:\.{_NAME}|\[[0-9]+\])*")
-_SEGMENT = re.compile(rf"\.?({_NAME})|\[([0-9]+)\]")
+_NAME = r"[^.\[\]\"]+"
+_QUOTED = r'\["[^"]*"\]'  # a key holding dots itself, e.g. a timeline entry's path
+_PATH = re.compile(rf"(?:{_NAME}|\[[0-9]+\]|{_QUOTED})(?:\.{_NAME}|\[[0-9]+\]|{_QUOTED})*")
+_SEGMENT = re.compile(rf'\.?({_NAME})|\[([0-9]+)\]|\["([^"]*)"\]')
+_PLAIN = re.compile(_NAME)
 
 
 def dotted(key: Key) -> str:
@@ -49,6 +51,8 @@ def dotted(key: Key) -> str:
     for segment in key:
         if isinstance(segment, int) and not isinstance(segment, bool):
             parts.append(f"[{segment}]")
+        elif not _PLAIN.fullmatch(str(segment)):
+            parts.append(f'["{segment}"]')
         else:
             parts.append(f".{segment}" if parts else str(segment))
     return "".join(parts)
@@ -57,13 +61,16 @@ def dotted(key: Key) -> str:
 def parse_dotted(path: str) -> Key:
     """The Key that `path` names, the inverse of `dotted` (``""`` is the document, ``()``).
 
-    Names are any text without ``.``, ``[`` or ``]``; indexes are non-negative integers.
+    Names are any text without ``.``, ``[``, ``]`` or ``"``; indexes are non-negative integers;
+    a key that itself holds dots is quoted in brackets: ``timeline[3].set["authority.review.capacity"]``.
     """
     if path == "":
         return ()
     if not _PATH.fullmatch(path):
         raise ValueError(f"expected a dotted path like 'authority.review.capacity', got {path!r}")
-    return tuple(int(index) if index else name for name, index in _SEGMENT.findall(path))
+    return tuple(
+        int(index) if index else (name or quoted) for name, index, quoted in _SEGMENT.findall(path)
+    )
 
 
 def join_paths(prefix: str, path: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from reesim.scenario.schema import EXPORTS, Scenario
+from reesim.scenario.schema import EXPORTS, WEEKDAYS, Scenario
 from reesim.scenario.yamlsource import Key
 
 Found = tuple[Key, str]
@@ -60,6 +60,7 @@ def check_references(s: Scenario) -> list[Found]:
             )
         )
 
+    found += _calendar_problems(s)
     suppliers = {EXPORTS, *s.producers, *s.smuggling.channels}
     for firm_id, firm in s.firms.items():
         at = ("firms", firm_id)
@@ -79,4 +80,29 @@ def check_references(s: Scenario) -> list[Found]:
                 )
         if len(set(firm.suppliers)) != len(firm.suppliers):
             found.append(((*at, "suppliers"), "expected each supplier once, got a repeat"))
+    return found
+
+
+def _calendar_problems(s: Scenario) -> list[Found]:
+    cal = s.calendar
+    found: list[Found] = []
+    weekends = set(cal.weekends)
+    holidays = set(cal.holidays)
+    for i, day in enumerate(cal.workdays):
+        if day in holidays:
+            found.append(
+                (("calendar", "workdays", i), f"expected a day not also a holiday, got {day}")
+            )
+        elif WEEKDAYS[day.weekday()] not in weekends:
+            found.append(
+                (
+                    ("calendar", "workdays", i),
+                    f"expected a make-up working day on a weekend ({', '.join(cal.weekends) or 'none'}), "
+                    f"got {day}, a {WEEKDAYS[day.weekday()]}",
+                )
+            )
+    if len(weekends) == 7 and not cal.workdays:
+        found.append(
+            (("calendar", "weekends"), "expected at least one working day a week, got none")
+        )
     return found

@@ -31,12 +31,12 @@ DurationUnit = Literal["d", "wd", "w", "mo"]
 DURATION_UNITS: tuple[str, ...] = get_args(DurationUnit)
 
 # Calendar length of each duration unit; working days have none (see the module docstring).
-_CALENDAR_DAYS: dict[str, float] = {"d": 1.0, "w": DAYS_PER_WEEK, "mo": DAYS_PER_MONTH}
+CALENDAR_DAYS: dict[str, float] = {"d": 1.0, "w": DAYS_PER_WEEK, "mo": DAYS_PER_MONTH}
 # Years are accepted on input but stored as months, so a Duration has one unit for time spans.
 _YEAR_UNITS = ("y", "yr")
 _KG_PER_UNIT: dict[str, float] = {"g": 1e-3, "kg": 1.0, "t": 1e3}
 _DAYS_PER_YEAR = 12 * DAYS_PER_MONTH
-_RATE_DAYS: dict[str, float] = {**_CALENDAR_DAYS, "y": _DAYS_PER_YEAR, "yr": _DAYS_PER_YEAR}
+_RATE_DAYS: dict[str, float] = {**CALENDAR_DAYS, "y": _DAYS_PER_YEAR, "yr": _DAYS_PER_YEAR}
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _AMOUNT_RE = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z]*)\s*")
@@ -123,7 +123,7 @@ class Duration:
                 "a calendar duration in d, w or mo (working days need a calendar)",
                 str(self),
             )
-        return self.value * _CALENDAR_DAYS[self.unit]
+        return self.value * CALENDAR_DAYS[self.unit]
 
 
 def parse_duration(x: object) -> Duration:
@@ -186,7 +186,7 @@ def parse_stock(x: object) -> Duration | float:
         raise _fail("stock cover in calendar units d, w, mo or y", x)
     if unit in _YEAR_UNITS:
         return Duration(value * 12, "mo")
-    if unit in _CALENDAR_DAYS:
+    if unit in CALENDAR_DAYS:
         return Duration(value, unit)  # type: ignore[arg-type]  # membership checked above
     raise _fail("a stock unit d, w, mo, y, g, kg or t", unit)
 
