@@ -190,8 +190,10 @@ def _resolve_timeline(
                 if str(key[0]) in FIXED_ROOTS:
                     raise PathError(f"expected a parameter the timeline may change, got '{key[0]}'")
                 candidate = set_path(candidate, key, value)
-            except ValueError as err:
-                problems.append(_at(doc, where, str(err)))
+            except ValueError as err:  # the path itself is wrong: point at it
+                mark = doc.key_marks.get(where) or doc.mark_for(where)
+                line, col = (mark.line, mark.col) if mark else (0, 0)
+                problems.append(Problem(doc.source, line, col, dotted(where), str(err)))
                 continue
             touched[dotted(key)] = where
         when = f" (after timeline event '{event.name}' on {event.date})"
@@ -202,6 +204,7 @@ def _resolve_timeline(
                 problems.append(_timeline_problem(doc, p, touched, at, when))
             continue
         refs = [found for found in check_references(state) if found not in known]
+        refs += _cast_changes(base, state)
         for key, msg in refs:
             problems.append(_timeline_problem(doc, _at(doc, key, msg), touched, at, when))
         if refs:
@@ -294,3 +297,38 @@ def _check_uncertainties(
             problems.append(
                 _at(doc, (*at, "low"), f"expected low > 0 for a log range, got {u.low}")
             )
+
+
+def _cast_changes(base: Scenario, state: Scenario) -> list[tuple[Key, str]]:
+    """The timeline changes parameters, not the cast: the firms, their materials, producers and
+    channels that exist at the start are the ones that exist throughout (a firm added on a date
+    would have no history; set its production to 0 until then instead)."""
+    casts: list[tuple[Key, set[str], set[str]]] = [
+        (("firms",), set(base.firms), set(state.firms)),
+        (("producers",), set(base.producers), set(state.producers)),
+        (("smuggling", "channels"), set(base.smuggling.channels), set(state.smuggling.channels)),
+    ]
+    casts += [
+        (("firms", f, "needs"), set(base.firms[f].needs), set(state.firms[f].needs))
+        for f in base.firms
+        if f in state.firms
+    ]
+    found: list[tuple[Key, str]] = []
+    for key, before, after in casts:
+        for name in sorted(after - before):
+            found.append(
+                (
+                    (*key, name),
+                    f"expected only the {dotted(key)} defined at the start "
+                    f"({', '.join(sorted(before)) or 'none'}), got '{name}' added",
+                )
+            )
+        for name in sorted(before - after):
+            found.append(
+                (
+                    (*key, name),
+                    f"expected every {dotted(key)} entry defined at the start, "
+                    f"got '{name}' removed",
+                )
+            )
+    return found

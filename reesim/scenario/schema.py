@@ -13,7 +13,7 @@ in `reesim.scenario.references`, where each problem can carry its own path and p
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -32,20 +32,44 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
+def _also_accepts(**shorthands: dict[str, Any]) -> Any:
+    """A json_schema_extra that adds the shorthands a before-validator accepts (``rest``,
+    ``unlimited``, ``calendar: none``) to the JSON Schema, so editors do not flag valid files."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        for name, alternative in shorthands.items():
+            prop = schema["properties"][name]
+            keep = {k: prop.pop(k) for k in ("description", "default", "title") if k in prop}
+            schema["properties"][name] = {"anyOf": [prop, alternative], **keep}
+
+    return extra
+
+
 class Material(Model):
     """A traded item, e.g. ``dysprosium`` (oxide) or ``ndfeb_magnet``. Quantities are in kg."""
 
-    unit: Literal["kg"] = "kg"
-    description: str = ""
+    unit: Literal["kg"] = Field(default="kg", description="Unit of its quantities; only kg exists.")
+    description: str = Field(default="", description="Free text for readers.")
 
 
 class CalendarConfig(Model):
     """Working days for review clocks: a built-in base plus the scenario's own days."""
 
-    base: Literal["china", "none"] = "china"
-    weekends: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = ("sat", "sun")
-    holidays: tuple[date, ...] = ()
-    workdays: tuple[date, ...] = ()
+    base: Literal["china", "none"] = Field(
+        default="china",
+        description="Built-in calendar: `china` (public holidays and make-up working days as "
+        "published) or `none` (weekends only). `calendar: none` is short for `{base: none}`.",
+    )
+    weekends: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = Field(
+        default=("sat", "sun"), description="Days of the week that are not working days."
+    )
+    holidays: tuple[date, ...] = Field(
+        default=(), description="Days off, in addition to the base calendar's."
+    )
+    workdays: tuple[date, ...] = Field(
+        default=(),
+        description="Make-up working days on weekend dates, in addition to the base calendar's.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -62,14 +86,33 @@ class OutcomeRule(Model):
     Of approvals, a share `partial_probability` grants only `partial_share` of the quantity.
     """
 
-    destinations: tuple[str, ...] | None = None
-    end_uses: tuple[EndUse, ...] | None = None
-    approve: Share
-    deny: Share
-    return_: Share = Field(alias="return")
-    partial_probability: Share = 0.0
-    partial_share: Share = 0.5
-    note: str = ""
+    model_config = ConfigDict(
+        json_schema_extra=_also_accepts(
+            approve={"const": "rest"}, deny={"const": "rest"}, **{"return": {"const": "rest"}}
+        )
+    )
+
+    destinations: tuple[str, ...] | None = Field(
+        default=None,
+        description="Destinations (firm countries) the rule applies to; omit for all.",
+    )
+    end_uses: tuple[EndUse, ...] | None = Field(
+        default=None, description="End uses the rule applies to; omit for all."
+    )
+    approve: Share = Field(description="Probability of approval; may be `rest`.")
+    deny: Share = Field(description="Probability of denial; may be `rest`.")
+    return_: Share = Field(
+        alias="return",
+        description="Probability that the application is returned for documents and filed "
+        "again after `authority.resubmit_delay`; may be `rest`.",
+    )
+    partial_probability: Share = Field(
+        default=0.0, description="Probability that an approval grants only `partial_share`."
+    )
+    partial_share: Share = Field(
+        default=0.5, description="Share of the requested quantity that a partial approval grants."
+    )
+    note: str = Field(default="", description="Free text, e.g. the reasoning behind the numbers.")
 
     @model_validator(mode="before")
     @classmethod
@@ -107,11 +150,29 @@ class Review(Model):
     its review completes as drawn and then waits a further `escalation_delay`.
     """
 
-    capacity: int | None = Field(default=None, gt=0)
-    time: DurationDistribution
-    statutory_limit: DurationValue | None = None
-    on_limit: Literal["decide", "escalate"] = "decide"
-    escalation_delay: DurationDistribution | None = None
+    model_config = ConfigDict(json_schema_extra=_also_accepts(capacity={"const": "unlimited"}))
+
+    capacity: int | None = Field(
+        default=None,
+        gt=0,
+        description="Applications under review at once (reviewers); omit or `unlimited` for no "
+        "limit. Others wait in a FIFO queue.",
+    )
+    time: DurationDistribution = Field(
+        description="Review time of one application, from when a reviewer takes it up; "
+        "`wd` counts working days on `calendar`."
+    )
+    statutory_limit: DurationValue | None = Field(
+        default=None, description="Time limit for a decision, counted from filing; omit for none."
+    )
+    on_limit: Literal["decide", "escalate"] = Field(
+        default="decide", description="What happens to a case still open at `statutory_limit`."
+    )
+    escalation_delay: DurationDistribution | None = Field(
+        default=None,
+        description="Further wait for the decision on an escalated case once its review "
+        "ends; required when `on_limit` is `escalate`.",
+    )
 
     @field_validator("capacity", mode="before")
     @classmethod
@@ -129,12 +190,18 @@ class GeneralLicence(Model):
     """Lets the named firms or destinations ship the listed materials without per-shipment
     review from `start` for `validity` (all controlled materials when `materials` is empty)."""
 
-    firms: tuple[str, ...] = ()
-    destinations: tuple[str, ...] = ()
-    materials: tuple[str, ...] = ()
-    start: date
-    validity: DurationValue = Duration(12.0, "mo")
-    source: str = ""
+    firms: tuple[str, ...] = Field(default=(), description="Firms it covers, by id.")
+    destinations: tuple[str, ...] = Field(
+        default=(), description="Destinations it covers: every firm whose `country` is listed."
+    )
+    materials: tuple[str, ...] = Field(
+        default=(), description="Materials it covers; empty for all controlled materials."
+    )
+    start: date = Field(description="First day it is in force.")
+    validity: DurationValue = Field(
+        default=Duration(12.0, "mo"), description="How long it is in force from `start`."
+    )
+    source: str = Field(default="", description="Where it comes from (citation, free text).")
 
     @model_validator(mode="after")
     def _names_someone(self) -> GeneralLicence:
@@ -146,23 +213,45 @@ class GeneralLicence(Model):
 class Background(Model):
     """Applications from everyone else: a Poisson stream that loads the review queue."""
 
-    rate_per_day: float = Field(default=0.0, ge=0.0)
+    rate_per_day: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Mean applications per calendar day from firms not modelled; 0 for none.",
+    )
 
 
 class Authority(Model):
     """The exporting state's licensing authority."""
 
-    name: str = "licensing authority"
-    controls: dict[str, bool | tuple[str, ...]] = {}
-    """Material -> true (all destinations), false, or the list of destinations controlled."""
-    review: Review
-    outcomes: tuple[OutcomeRule, ...] = Field(min_length=1)
-    resubmit_delay: DurationDistribution = DurationDistribution.model_validate("3w")
-    licence_validity: DurationValue = Duration(6.0, "mo")
-    general_licences: tuple[GeneralLicence, ...] = ()
-    background: Background = Background()
-    customs_delay: dict[str, DurationDistribution] = {}
-    """Material -> extra delay at customs on every licensed export shipment of it."""
+    name: str = Field(default="licensing authority", description="Display name.")
+    controls: dict[str, bool | tuple[str, ...]] = Field(
+        default={},
+        description="Per material: `true` (controlled for every destination), `false`, or the "
+        "destinations for which it is controlled. Materials not listed are not controlled.",
+    )
+    review: Review = Field(description="The review queue.")
+    outcomes: tuple[OutcomeRule, ...] = Field(
+        min_length=1,
+        description="Decision rules, tried in order; the last must have no filter.",
+    )
+    resubmit_delay: DurationDistribution = Field(
+        default=DurationDistribution.model_validate("3w"),
+        description="Time a returned application takes to be filed again.",
+    )
+    licence_validity: DurationValue = Field(
+        default=Duration(6.0, "mo"),
+        description="How long an approved licence can be shipped against, from its decision.",
+    )
+    general_licences: tuple[GeneralLicence, ...] = Field(
+        default=(), description="Shipments they cover need no application."
+    )
+    background: Background = Field(
+        default=Background(), description="Applications from everyone else."
+    )
+    customs_delay: dict[str, DurationDistribution] = Field(
+        default={},
+        description="Per material: extra delay at customs on every licensed export shipment of it.",
+    )
 
     @field_validator("outcomes")
     @classmethod
@@ -186,8 +275,13 @@ class Authority(Model):
 class Need(Model):
     """A firm's use of one material: per unit produced, or a flat rate while producing."""
 
-    per_unit: KgValue | None = None
-    rate: RateKgPerDay | None = None
+    per_unit: KgValue | None = Field(
+        default=None, description="Quantity used per unit produced; give this or `rate`."
+    )
+    rate: RateKgPerDay | None = Field(
+        default=None,
+        description="Quantity used per calendar day while producing; give this or `per_unit`.",
+    )
 
     def kg_per_day(self, units_per_day: float) -> float:
         if self.rate is not None:
@@ -208,7 +302,9 @@ class Need(Model):
 class Production(Model):
     """Planned output; drawn once per replication when given as a distribution."""
 
-    units_per_day: NumberDistribution
+    units_per_day: NumberDistribution = Field(
+        description="Planned units produced per calendar day."
+    )
 
 
 class Ordering(Model):
@@ -220,12 +316,28 @@ class Ordering(Model):
     the shortfall being ordered) so that one licence can serve several orders.
     """
 
-    policy: Literal["order_up_to", "reorder_point"] = "order_up_to"
-    review_period: DurationValue = Duration(1.0, "w")
-    level: StockValue = Duration(60.0, "d")
-    reorder_point: StockValue | None = None
-    quantity: StockValue | None = None
-    apply_for: StockValue | None = None
+    policy: Literal["order_up_to", "reorder_point"] = Field(
+        default="order_up_to", description="Replenishment policy."
+    )
+    review_period: DurationValue = Field(
+        default=Duration(1.0, "w"), description="Time between reviews (`order_up_to`)."
+    )
+    level: StockValue = Field(
+        default=Duration(60.0, "d"),
+        description="Inventory position (stock plus on order) to order up to (`order_up_to`).",
+    )
+    reorder_point: StockValue | None = Field(
+        default=None,
+        description="Inventory position at which to order; required for `reorder_point`.",
+    )
+    quantity: StockValue | None = Field(
+        default=None, description="Quantity ordered each time; required for `reorder_point`."
+    )
+    apply_for: StockValue | None = Field(
+        default=None,
+        description="Least quantity a licence application asks for; omit to ask for the "
+        "shortfall only.",
+    )
 
     @model_validator(mode="after")
     def _policy_fields(self) -> Ordering:
@@ -244,25 +356,50 @@ class Firm(Model):
     """A buyer: it consumes materials while producing, holds stock, orders from its suppliers
     in order of preference and stops production while any needed material is out."""
 
-    name: str = ""
-    country: Name
-    end_use: EndUse = "civil"
-    production: Production
-    needs: dict[str, Need] = Field(min_length=1)
-    stockpile: dict[str, StockValue] = {}
-    ordering: Ordering = Ordering()
-    transit: DurationDistribution = DurationDistribution.model_validate("4w")
-    suppliers: tuple[str, ...] = (EXPORTS,)
+    name: str = Field(default="", description="Display name.")
+    country: Name = Field(
+        description="Where it imports to: the destination that `controls`, outcome rules and "
+        "general licences match."
+    )
+    end_use: EndUse = Field(
+        default="civil", description="End use declared in its licence applications."
+    )
+    production: Production = Field(description="Planned output.")
+    needs: dict[str, Need] = Field(
+        min_length=1, description="Materials it uses; production stops while any is out."
+    )
+    stockpile: dict[str, StockValue] = Field(
+        default={},
+        description="Stock at the start per material it needs; unlisted ones start at 0.",
+    )
+    ordering: Ordering = Field(default=Ordering(), description="How it replenishes.")
+    transit: DurationDistribution = Field(
+        default=DurationDistribution.model_validate("4w"),
+        description="Shipping time of licensed exports (before any customs delay).",
+    )
+    suppliers: tuple[str, ...] = Field(
+        default=(EXPORTS,),
+        description="Where it orders, in order of preference: `exports`, producer ids, channel "
+        "ids. Channels are used only for controlled material.",
+    )
 
 
 class Producer(Model):
     """A supplier outside the controlling state: capacity per material, shared by its buyers."""
 
-    capacity: dict[str, RateKgPerDay] = Field(min_length=1)
-    lead_time: DurationDistribution
-    premium: float = Field(default=0.0, ge=0.0)
-    available_from: date | None = None
-    source: str = ""
+    capacity: dict[str, RateKgPerDay] = Field(
+        min_length=1, description="Output per material, shared by all its buyers."
+    )
+    lead_time: DurationDistribution = Field(description="Time from order to delivery.")
+    premium: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Price premium over licensed exports; not used by the simulation yet.",
+    )
+    available_from: date | None = Field(
+        default=None, description="First day it can ship; omit for from the start."
+    )
+    source: str = Field(default="", description="Where the numbers come from (citation).")
 
 
 class Channel(Model):
@@ -272,52 +409,88 @@ class Channel(Model):
     when `capacity_scales_with_enforcement`, capacity is divided by the enforcement level.
     """
 
-    capacity: dict[str, RateKgPerDay] = Field(min_length=1)
-    delay: DurationDistribution
-    premium: float = Field(default=0.0, ge=0.0)
-    interdiction: Share = 0.0
-    capacity_scales_with_enforcement: bool = False
-    source: str = ""
+    capacity: dict[str, RateKgPerDay] = Field(
+        min_length=1, description="Throughput per material, shared by all its users."
+    )
+    delay: DurationDistribution = Field(description="Time from order to delivery (or seizure).")
+    premium: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Price premium over licensed exports; not used by the simulation yet.",
+    )
+    interdiction: Share = Field(
+        default=0.0, description="Probability that a shipment is seized at enforcement 1."
+    )
+    capacity_scales_with_enforcement: bool = Field(
+        default=False, description="Divide capacity by the enforcement level when it is above 1."
+    )
+    source: str = Field(default="", description="Where the numbers come from (citation).")
 
 
 class Smuggling(Model):
-    enforcement: float = Field(default=1.0, ge=0.0)
-    channels: dict[str, Channel] = {}
+    """Gray channels, and how hard the controlling state enforces against them."""
+
+    enforcement: float = Field(
+        default=1.0, ge=0.0, description="Enforcement level: 1 is nominal, 0 is none."
+    )
+    channels: dict[str, Channel] = Field(
+        default={}, description="Gray channels by id; firms name them in `suppliers`."
+    )
 
 
 class PolicyEvent(Model):
     """A dated change of parameters, each set by dotted path."""
 
-    date: date
-    name: Name
-    source: str = ""
-    set: dict[str, Any] = Field(min_length=1)
+    # Annotated, not `= Field(...)`: a value assigned to `date` would shadow the type `date`.
+    date: Annotated[
+        date, Field(description="Day it takes effect, from `start` to the last day simulated.")
+    ]
+    name: Name = Field(description="Short label, shown in results.")
+    source: str = Field(default="", description="Where it comes from (citation, free text).")
+    set: dict[str, Any] = Field(
+        min_length=1, description="Dotted path -> new value, applied in the order written."
+    )
 
 
 class Uncertainty(Model):
     """A parameter whose value is not known: its range, for sweeps, and why."""
 
-    path: Name
-    low: Any
-    high: Any
-    log: bool = False
-    source: str = ""
+    path: Name = Field(description="Dotted path of a value written in the scenario.")
+    low: Any = Field(description="Least plausible value, in the unit of the value at `path`.")
+    high: Any = Field(description="Greatest plausible value, in the same unit.")
+    log: bool = Field(default=False, description="Sweep on a log scale (needs `low` > 0).")
+    source: str = Field(default="", description="Why this range (citation, free text).")
 
 
 class Scenario(Model):
-    name: Name
-    description: str = ""
-    start: date
-    end: date | None = None
-    horizon: DurationValue | None = None
-    calendar: CalendarConfig = CalendarConfig()
-    materials: dict[str, Material] = Field(min_length=1)
-    authority: Authority
-    firms: dict[str, Firm] = Field(min_length=1)
-    producers: dict[str, Producer] = {}
-    smuggling: Smuggling = Smuggling()
-    timeline: tuple[PolicyEvent, ...] = ()
-    uncertainties: dict[str, Uncertainty] = {}
+    """A whole scenario: one YAML file."""
+
+    model_config = ConfigDict(json_schema_extra=_also_accepts(calendar={"enum": ["china", "none"]}))
+
+    name: Name = Field(description="Short identifier, shown in results.")
+    description: str = Field(default="", description="Free text for readers.")
+    start: date = Field(description="First day simulated.")
+    end: date | None = Field(
+        default=None, description="Last day simulated (included); give this or `horizon`."
+    )
+    horizon: DurationValue | None = Field(
+        default=None,
+        description="Length of the run from `start`, in d, w, mo or y; give this or `end`.",
+    )
+    calendar: CalendarConfig = Field(
+        default=CalendarConfig(), description="Working days, for `wd` durations."
+    )
+    materials: dict[str, Material] = Field(min_length=1, description="Materials by id.")
+    authority: Authority = Field(description="The licensing authority.")
+    firms: dict[str, Firm] = Field(min_length=1, description="Buying firms by id.")
+    producers: dict[str, Producer] = Field(
+        default={}, description="Alternative producers outside the controlling state, by id."
+    )
+    smuggling: Smuggling = Field(default=Smuggling(), description="Gray channels.")
+    timeline: tuple[PolicyEvent, ...] = Field(default=(), description="Dated policy changes.")
+    uncertainties: dict[str, Uncertainty] = Field(
+        default={}, description="Ranges of uncertain parameters, for sweeps, by id."
+    )
 
     @model_validator(mode="after")
     def _one_horizon(self) -> Scenario:
