@@ -20,6 +20,8 @@ import pytest
 
 from reesim.engine.recorder import Decision, RunRecords
 from reesim.engine.run import simulate
+from reesim.engine.world import CountingEnvironment
+from reesim.errors import ScenarioError
 from reesim.results.metrics import measure
 from reesim.scenario.load import ResolvedScenario, load_text
 
@@ -879,11 +881,11 @@ def test_reorder_point_with_limited_capacity_does_not_split_orders_without_end()
     # Firm: 1 t/day from 5 t, reorder point 20 t, quantity 30 t; its only source is a producer of
     # 500 kg/day with a 1-day lead time, so the firm's position stays below the reorder point
     # throughout and the producer is the bottleneck: at most 500 kg/day can arrive.
-    # Whatever the ordering details, a few dozen shipments should carry that in 22 days. The
-    # engine instead makes 4112 (sizes 500 kg, 250, 125, ... 0.12 kg): from day 10 each day's
-    # arrivals wake the firm twice (the delivery, then the stockout it only briefly relieves),
-    # each wake draws the half-day's accrual, and the count doubles daily until shipments reach
-    # the 1e-6 kg floor (about 2^29 a day): a 30-day horizon effectively never finishes.
+    # Whatever the ordering details, a few dozen shipments should carry that in 22 days. Before
+    # the fix the engine made 4112 (sizes 500 kg, 250, 125, ... 0.12 kg): from day 10 each day's
+    # arrivals woke the firm twice (the delivery, then the stockout it only briefly relieved),
+    # each wake drew the half-day's accrual, and the count doubled daily until shipments reached
+    # the 1e-6 kg floor (about 2^29 a day): a 30-day horizon effectively never finished.
     resolved = build(
         """
         authority:
@@ -906,3 +908,38 @@ def test_reorder_point_with_limited_capacity_does_not_split_orders_without_end()
     assert sum(s.kg for s in records.shipments) <= 22 * 500.0 + 1e-6  # capacity holds (it does)
     assert len(records.shipments) <= 50
     assert records.events_processed <= 1_000
+
+
+def test_zero_time_return_cycle_does_not_hang() -> None:
+    # Filed at day 0, reviewed in no time, returned, resubmitted after no time, ... SimPy's
+    # clock never leaves day 0. Either the scenario is refused when loaded or the run ends; a
+    # budget of events turns the hang into a RuntimeError.
+    text = """
+        authority:
+          controls: {m: true}
+          review: {time: 0d}
+          outcomes: [{approve: 0, deny: 0, return: 1}]
+          resubmit_delay: 0d
+        firms:
+          f:
+            country: us
+            production: {units_per_day: 10}
+            needs: {m: {rate: 1 t/d}}
+            stockpile: {m: 30 t}
+        """
+    try:
+        resolved = build(text, horizon="10d")
+    except ScenarioError:
+        return
+    original = CountingEnvironment.step
+
+    def step(env: CountingEnvironment) -> None:
+        if env.events_processed >= 100_000:
+            raise RuntimeError(f"no end in sight: 100000 events by day {env.now}")
+        original(env)
+
+    setattr(CountingEnvironment, "step", step)  # noqa: B010 - mypy rejects the assignment
+    try:
+        simulate(resolved, 7, 0)
+    finally:
+        setattr(CountingEnvironment, "step", original)  # noqa: B010

@@ -134,7 +134,8 @@ class FirmAgent:
             self.producing, self.halt_start = False, now
         elif not self.producing and not out:
             self.producing = True
-            self.world.recorder.firm_halt(self.id, self.halt_start, now)
+            if now > self.halt_start:  # resupplied in the same instant: nothing was lost
+                self.world.recorder.firm_halt(self.id, self.halt_start, now)
 
     def _position(self, i: int) -> float:
         return float(self.stock[i] + self.on_order[i])

@@ -18,11 +18,20 @@ from reesim.results.result import RunResult
 CSV_FIELDS = ("kpi", "unit", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
 
 
+def _file_mode() -> int:
+    """The mode an ordinary new file gets (0666 less the umask); mkstemp's own 0600 would hide
+    results from the other users of a shared machine."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()

@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 # -- dotted paths ----------------------------------------------------------------------------
 
 _NAME = r"[^.\[\]\"]+"
-_QUOTED = r'\["[^"]*"\]'  # a key holding dots itself, e.g. a timeline entry's path
+_QUOTED = r'\["(?:[^"\\]|\\.)*"\]'  # a key holding dots itself, e.g. a timeline entry's path
 _PATH = re.compile(rf"(?:{_NAME}|\[[0-9]+\]|{_QUOTED})(?:\.{_NAME}|\[[0-9]+\]|{_QUOTED})*")
-_SEGMENT = re.compile(rf'\.?({_NAME})|\[([0-9]+)\]|\["([^"]*)"\]')
+_SEGMENT = re.compile(rf'\.?({_NAME})|\[([0-9]+)\]|\["((?:[^"\\]|\\.)*)"\]')
+_ESCAPED = re.compile(r"\\(.)")
 _PLAIN = re.compile(_NAME)
 
 
@@ -52,7 +53,8 @@ def dotted(key: Key) -> str:
         if isinstance(segment, int) and not isinstance(segment, bool):
             parts.append(f"[{segment}]")
         elif not _PLAIN.fullmatch(str(segment)):
-            parts.append(f'["{segment}"]')
+            escaped = str(segment).replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'["{escaped}"]')
         else:
             parts.append(f".{segment}" if parts else str(segment))
     return "".join(parts)
@@ -69,7 +71,8 @@ def parse_dotted(path: str) -> Key:
     if not _PATH.fullmatch(path):
         raise ValueError(f"expected a dotted path like 'authority.review.capacity', got {path!r}")
     return tuple(
-        int(index) if index else (name or quoted) for name, index, quoted in _SEGMENT.findall(path)
+        int(index) if index else (name or _ESCAPED.sub(r"\1", quoted))
+        for name, index, quoted in _SEGMENT.findall(path)
     )
 
 

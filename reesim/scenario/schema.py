@@ -253,6 +253,14 @@ class Authority(Model):
         description="Per material: extra delay at customs on every licensed export shipment of it.",
     )
 
+    @field_validator("resubmit_delay")
+    @classmethod
+    def _resubmission_takes_time(cls, delay: DurationDistribution) -> DurationDistribution:
+        # A case returned and refiled in no time could cycle forever at one instant.
+        if delay.mean() <= 0:
+            raise ValueError(f"expected a resubmit_delay with a mean > 0, got '{delay}'")
+        return delay
+
     @field_validator("outcomes")
     @classmethod
     def _last_rule_catches_all(cls, rules: tuple[OutcomeRule, ...]) -> tuple[OutcomeRule, ...]:
