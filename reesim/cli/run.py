@@ -58,6 +58,9 @@ def run(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write a self-contained HTML report.")
+    ] = None,
 ) -> None:
     """Run replications of a scenario and report KPIs with 95% confidence intervals."""
     resolved = load_scenario(scenario, set_ or ())
@@ -69,6 +72,10 @@ def run(
             write_result(result, out)
         except ValueError as err:
             raise UsageError(str(err)) from None
+    if report is not None:
+        from reesim.report.html import result_report, write_report
+
+        write_report(result_report(result), report)
     if quiet:
         return
     console = stdout_console()

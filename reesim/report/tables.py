@@ -16,6 +16,9 @@ from rich.text import Text
 from reesim.results.result import Kpi, RunResult, Series
 
 SERIES_PER_TABLE = 3
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 18
+"""Wide enough for a year and a half of months, narrow enough for the 100-column table."""
 
 
 def fmt(x: float) -> str:
@@ -50,6 +53,34 @@ def title(result: RunResult) -> str:
     )
 
 
+def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
+    """Values as block characters, from zero (▁) to the largest (█); a blank where a value is
+    not finite. Longer series are averaged down to `width` characters."""
+    v = [float(x) if math.isfinite(x) else math.nan for x in values]
+    if len(v) > width:
+        step = len(v) / width
+        chunks = [v[int(i * step) : int((i + 1) * step)] for i in range(width)]
+        v = [_nanmean(c) for c in chunks]
+    finite = [x for x in v if not math.isnan(x)]
+    top = max(finite, default=0.0)
+    low = min(0.0, min(finite, default=0.0))
+    span = top - low
+    out = []
+    for x in v:
+        if math.isnan(x):
+            out.append(" ")
+        elif span <= 0:
+            out.append(SPARK_BLOCKS[0])
+        else:
+            out.append(SPARK_BLOCKS[min(7, int((x - low) / span * 7 + 0.5))])
+    return "".join(out)
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    finite = [x for x in values if not math.isnan(x)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
 def kpi_table(result: RunResult) -> Table:
     """KPIs grouped by firm, material and authority, one row each."""
     table = Table(
@@ -70,6 +101,15 @@ def kpi_table(result: RunResult) -> Table:
         if k.group != group:
             group = k.group
             table.add_row(Text(group, style="bold"), end_section=False)
+            cover = result.series.get(f"{group}.cover_days")
+            if cover is not None and group.startswith("firms."):
+                # On a row of its own: the group header stays the bare name scripts look for.
+                top = max((x for x in cover.p50 if math.isfinite(x)), default=math.nan)
+                table.add_row(
+                    f"  median cover ▁=0 █={fmt(top)}",
+                    cover.unit,
+                    Text(sparkline(cover.p50), style="cyan"),
+                )
         s = k.summary
         table.add_row(
             f"  {k.measure}", k.unit, mean_ci(k), fmt(s.p5), fmt(s.p50), fmt(s.p95), str(s.n)

@@ -1,0 +1,444 @@
+"""Charts: each drawn from a tiny result and checked for what it shows (labels, series, event
+lines, shading), not for pixels. Also the sweep reader on a hand-made sweep directory, the
+terminal sparkline and `reesim plot`."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reesim.cli.main import main
+from reesim.experiment.runner import run_scenario
+from reesim.report import plots
+from reesim.report.tables import sparkline
+from reesim.results.io import write_result
+from reesim.results.result import RunResult
+from reesim.scenario.load import load_text
+from tests.conftest import MINIMAL
+
+RANDOM = MINIMAL.replace("time: 10wd", "time: {dist: exponential, mean: 10wd}")
+"""MINIMAL with random review times, so replications differ. Its firm acme stops in March."""
+
+
+def tiny(overrides: Sequence[str] = (), seed: int = 1, text: str = RANDOM) -> RunResult:
+    return run_scenario(load_text(text, "tiny.yaml", overrides), range(3), seed)
+
+
+@pytest.fixture(scope="module")
+def result() -> RunResult:
+    return tiny()
+
+
+@pytest.fixture(scope="module")
+def more_stock() -> RunResult:
+    return tiny(["firms.acme.stockpile.magnet=80d"])
+
+
+@pytest.fixture(scope="module")
+def uncontrolled() -> RunResult:
+    """The controls never come: acme never stops."""
+    return tiny(
+        text=RANDOM.replace(
+            "{authority.controls.magnet: true}", "{authority.controls.magnet: false}"
+        )
+    )
+
+
+def event_lines(ax: object) -> list[str]:
+    return [
+        str(line.get_gid())[len("event:") :]
+        for line in ax.get_lines()  # type: ignore[attr-defined]
+        if str(line.get_gid()).startswith("event:")
+    ]
+
+
+def texts(ax: object, gid: str | None = None) -> list[str]:
+    return [
+        t.get_text().strip()
+        for t in ax.texts  # type: ignore[attr-defined]
+        if gid is None or t.get_gid() == gid
+    ]
+
+
+def legend_labels(fig: object) -> list[str]:
+    legends = list(fig.legends) + [  # type: ignore[attr-defined]
+        ax.get_legend()
+        for ax in fig.axes  # type: ignore[attr-defined]
+        if ax.get_legend() is not None
+    ]
+    return [t.get_text() for lg in legends for t in lg.get_texts()]
+
+
+# --- one result --------------------------------------------------------------------------------
+
+
+def test_time_axis_follows_the_scenario(result: RunResult) -> None:
+    assert plots.start_date(result) == date(2025, 1, 6)
+    assert plots.end_date(result) == date(2025, 4, 6)  # 90 days
+    bounds = plots.month_bounds(result)
+    assert bounds[0] == (date(2025, 1, 6), date(2025, 2, 1))
+    assert bounds[-1] == (date(2025, 4, 1), date(2025, 4, 6))
+    assert len(plots.month_ends(result)) == len(result.months) == 4
+
+
+def test_cover_chart(result: RunResult) -> None:
+    fig = plots.cover_chart(result, "acme")
+    (ax,) = fig.axes
+    assert ax.get_ylabel() == "stock cover (days of production)"
+    assert ax.get_xlabel() == "month end"
+    assert "acme" in ax.get_title(loc="left")
+    median = [line for line in ax.get_lines() if line.get_label() == "median"]
+    assert len(median) == 1
+    assert list(median[0].get_ydata()) == list(result.series["firms.acme.cover_days"].p50)
+    assert len(ax.collections) == 1  # the p5–p95 band
+    assert event_lines(ax) == ["controls on"]
+    assert texts(ax, "event-label") == ["controls on"]
+    assert set(legend_labels(fig)) >= {"median", "p5–p95"}
+
+
+def test_stockouts_are_shaded_by_share_of_month_stopped(
+    result: RunResult, uncontrolled: RunResult
+) -> None:
+    shares = plots.stop_shares(result, "acme")
+    assert shares.shape == (4,)
+    assert shares[2] > 0 and shares[0] == 0  # stops in March only
+    lost = result.kpis["firms.acme.production_lost_units"].summary.mean
+    days = np.array([(hi - lo).days for lo, hi in plots.month_bounds(result)])
+    assert float(np.sum(shares * days)) * 100 == pytest.approx(lost)  # 100 units a day
+    spans = [
+        p for p in plots.cover_chart(result, "acme").axes[0].patches if p.get_gid() == "stopped"
+    ]
+    assert len(spans) == int(np.sum(shares >= 0.005))
+    assert not np.any(plots.stop_shares(uncontrolled, "acme"))
+    calm = plots.cover_chart(uncontrolled, "acme").axes[0]
+    assert not [p for p in calm.patches if p.get_gid() == "stopped"]
+
+
+def test_exports_chart(result: RunResult) -> None:
+    fig = plots.exports_chart(result)
+    (ax,) = fig.axes  # one material
+    assert ax.get_ylabel() == "magnet (t/month)"
+    us = [line for line in ax.get_lines() if line.get_label() == "us"]
+    assert len(us) == 1 and len(us[0].get_xdata()) == 4
+    assert list(us[0].get_ydata()) == pytest.approx(result.series["exports.us.magnet"].mean)
+    assert event_lines(ax) == ["controls on"]
+    assert texts(ax, "event-label") == ["controls on"]
+    assert "us" in legend_labels(fig)
+    assert "smuggled" not in legend_labels(fig)  # nothing smuggled in this scenario
+
+
+def test_exports_chart_shows_smuggled_and_seized(result: RunResult) -> None:
+    series = dict(result.series)
+    for name, values in (
+        ("smuggled.magnet", (0.0, 1.0, 2.0, 0.0)),
+        ("seized.magnet", (0, 0, 1.0, 0)),
+    ):
+        series[name] = plots.Series(name, "t", values, values, values, values)
+    edited = RunResult(
+        result.provenance, result.months, result.kpis, series, result.events_per_replication,
+        result.timeline, result.inputs,
+    )  # fmt: skip
+    labels = legend_labels(plots.exports_chart(edited))
+    assert {"us", "smuggled", "seized"} <= set(labels)
+
+
+def test_pipeline_chart(result: RunResult) -> None:
+    fig = plots.pipeline_chart(result)
+    ax, hist, pending = fig.axes  # the pipeline, the wait histogram, the pending twin axis
+    labels = [line.get_label() for line in ax.get_lines() if not line.get_gid()]
+    assert labels == ["pending (right axis)", "filed", "approved", "denied", "returned"]
+    assert ax.get_ylabel() == "modelled firms' applications per month"
+    assert pending.get_ylabel() == "pending at month end (all applicants)"
+    assert len(pending.get_lines()) == 1
+    assert event_lines(ax) == ["controls on"]
+    mark = [line for line in hist.get_lines() if line.get_gid() == "mark:45wd"]
+    assert len(mark) == 1 and mark[0].get_xdata()[0] == plots.STATUTORY_CALENDAR_DAYS
+    assert "45 working days ≈ 63 d" in texts(hist)
+    assert hist.get_xlabel().startswith("filing to approval")
+    waits = result.kpis["firms.acme.licence_wait_days"].values
+    assert sum(p.get_height() for p in hist.patches) == sum(not math.isnan(w) for w in waits)
+    assert "beyond 45 working days" in hist.get_title(loc="left")
+
+
+def test_lost_production_chart(result: RunResult) -> None:
+    fig = plots.lost_production_chart(result)
+    units, pct = fig.axes
+    assert units.get_xlabel() == "production lost (units)"
+    assert pct.get_xlabel() == "production lost (% of the period)"
+    for ax, name in ((units, "production_lost_units"), (pct, "production_lost_pct")):
+        (bar,) = ax.patches
+        assert bar.get_width() == pytest.approx(result.kpis[f"firms.acme.{name}"].summary.mean)
+    assert [t.get_text() for t in units.get_yticklabels()] == ["acme"]
+
+
+def test_result_charts_has_every_chart(result: RunResult) -> None:
+    slugs = [c.slug for c in plots.result_charts(result)]
+    assert slugs == ["cover-acme", "exports", "pipeline", "lost-production"]
+
+
+# --- comparisons -------------------------------------------------------------------------------
+
+
+def test_forest_chart_pairs_same_seed_and_not_other_seeds(
+    result: RunResult, more_stock: RunResult
+) -> None:
+    fig = plots.forest_chart([("base", result), ("stock", more_stock)])
+    assert [ax.get_xlabel() for ax in fig.axes] == [
+        "Δ stockout_days",
+        "Δ production_lost_pct",
+        "Δ licence_wait_days",
+    ]
+    for ax in fig.axes:
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["acme"]
+        assert [line.get_gid() for line in ax.get_lines()].count("zero") == 1
+    assert "stock (paired)" in legend_labels(fig)
+    stopped = fig.axes[0].containers[0]  # the errorbar of Δ stockout_days
+    delta = more_stock.kpis["firms.acme.stockout_days"].summary.mean - (
+        result.kpis["firms.acme.stockout_days"].summary.mean
+    )
+    assert stopped.lines[0].get_xdata()[0] == pytest.approx(delta)
+    other_seed = tiny(["firms.acme.stockpile.magnet=80d"], seed=2)
+    welch = plots.forest_chart([("base", result), ("stock", other_seed)])
+    assert "stock (welch)" in legend_labels(welch)
+
+
+def test_comparison_charts_overlay_each_result(result: RunResult, more_stock: RunResult) -> None:
+    runs = [("base", result), ("stock", more_stock)]
+    charts = {c.slug: c.figure for c in plots.comparison_charts(runs)}
+    assert list(charts) == [
+        "forest",
+        "compare-cover-acme",
+        "compare-exports",
+        "compare-pipeline",
+        "compare-lost-production",
+    ]
+    cover = charts["compare-cover-acme"].axes[0]
+    assert [line.get_label() for line in cover.get_lines() if not line.get_gid()] == [
+        "base",
+        "stock",
+    ]
+    assert len(cover.collections) == 2 and event_lines(cover) == ["controls on"]
+    assert {"base exports", "stock exports"} <= set(legend_labels(charts["compare-exports"]))
+    pipeline, hist, pending = charts["compare-pipeline"].axes
+    assert len(pending.get_lines()) == 2
+    assert [line.get_gid() for line in hist.get_lines()] == ["mark:45wd"]
+    lost = charts["compare-lost-production"].axes[0]
+    assert len(lost.patches) == 2 and legend_labels(charts["compare-lost-production"]) == [
+        "base",
+        "stock",
+    ]
+
+
+# --- sweeps ------------------------------------------------------------------------------------
+
+KPIS = ("firms.acme.stockout_days", "firms.acme.production_lost_pct")
+
+
+def make_sweep(root: Path, sobol: bool = True) -> Path:
+    """A sweep directory as `reesim sweep` writes it: a 3 x 3 grid of a number and a duration."""
+    root.mkdir(parents=True, exist_ok=True)
+    factors = [
+        {"name": "capacity", "path": "authority.review.capacity", "values": [1, 2, 4]},
+        {"name": "stock", "path": "firms.acme.stockpile.magnet", "values": ["10d", "30d", "60d"]},
+    ]
+    manifest = {
+        "format": 1,
+        "name": "tiny-grid",
+        "reesim_version": "0",
+        "root_seed": 1,
+        "replications": 3,
+        "design": {"kind": "grid", "factors": factors},
+    }
+    (root / "sweep.json").write_text(json.dumps(manifest))
+    head = ["point", "capacity", "stock", "replications", "failed"]
+    head += [f"{k}.{s}" for k in KPIS for s in plots.STATS]
+    lines = [",".join(head)]
+    point = 0
+    for cap in (1, 2, 4):
+        for stock in (10, 30, 60):
+            row = [str(point), str(cap), f"{stock}d", "3", "0"]
+            for k in KPIS:
+                mean = 100.0 / cap - stock if k.endswith("days") else 50.0 / cap
+                row += [
+                    f"{v:g}" for v in (mean, 1, mean - 1, mean + 1, mean - 2, mean, mean + 2, 3)
+                ]
+            lines.append(",".join(row))
+            point += 1
+    (root / "points.csv").write_text("\n".join(lines) + "\n")
+    if sobol:
+        (root / "sensitivity.csv").write_text(
+            "kpi,factor,path,S1,S1_conf,ST,ST_conf,rank\n"
+            f"{KPIS[0]},capacity,authority.review.capacity,0.7,0.05,0.75,0.04,1\n"
+            f"{KPIS[0]},stock,firms.acme.stockpile.magnet,0.2,0.05,0.25,0.04,2\n"
+        )
+    return root
+
+
+def test_read_sweep(tmp_path: Path) -> None:
+    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    assert sweep.factors == ("capacity", "stock")
+    assert sweep.kpis == KPIS
+    assert len(sweep.points) == 9
+    assert sweep.points[1].factors == {"capacity": "1", "stock": "30d"}
+    assert sweep.values(KPIS[0])[:3] == pytest.approx([90, 70, 40])
+    assert [(s.factor, s.st) for s in sweep.sensitivity] == [("capacity", 0.75), ("stock", 0.25)]
+
+
+def test_read_sweep_long_format_and_without_manifest(tmp_path: Path) -> None:
+    root = tmp_path / "long"
+    root.mkdir()
+    (root / "points.csv").write_text(
+        "point,authority.review.time.mean,kpi,mean,ci_low,ci_high\n"
+        "0,30wd,firms.acme.stockout_days,5,4,6\n"
+        "0,30wd,firms.acme.production_lost_pct,1,0.5,1.5\n"
+        "1,45wd,firms.acme.stockout_days,9,8,10\n"
+        "1,45wd,firms.acme.production_lost_pct,2,1.5,2.5\n"
+    )
+    sweep = plots.read_sweep(root)
+    assert sweep.factors == ("authority.review.time.mean",)
+    assert sweep.kpis == ("firms.acme.stockout_days", "firms.acme.production_lost_pct")
+    assert list(sweep.values("firms.acme.stockout_days", "ci_high")) == [6, 10]
+
+
+def test_read_sweep_reports_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="points.csv"):
+        plots.read_sweep(tmp_path)
+
+
+def test_factor_axis_reads_units_and_categories() -> None:
+    x, unit, cats = plots.factor_axis(["30wd", "45wd", "60wd"])
+    assert list(x) == [30, 45, 60] and unit == "wd" and cats is None
+    x, unit, cats = plots.factor_axis(["order_up_to", "reorder_point", "order_up_to"])
+    assert list(x) == [0, 1, 0] and cats == ["order_up_to", "reorder_point"]
+
+
+def test_sweep_factor_chart(tmp_path: Path) -> None:
+    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    fig = plots.sweep_factor_chart(sweep, KPIS[0])
+    cap, stock = fig.axes
+    assert cap.get_xlabel() == "capacity" and stock.get_xlabel() == "stock (d)"
+    assert cap.get_ylabel() == "mean with 95% CI"
+    assert fig.get_suptitle() == f"{KPIS[0]} against each factor"
+    for ax in (cap, stock):
+        (points,) = ax.containers
+        assert len(points.lines[0].get_xdata()) == 9
+    assert sorted(set(stock.containers[0].lines[0].get_xdata())) == [10, 30, 60]
+
+
+def test_sweep_heatmap(tmp_path: Path) -> None:
+    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    fig = plots.sweep_heatmap(sweep, KPIS[0], "capacity", "stock")
+    ax = fig.axes[0]
+    (image,) = ax.get_images()
+    grid = image.get_array()
+    assert grid.shape == (3, 3)
+    assert grid[0, 0] == pytest.approx(90) and grid[2, 2] == pytest.approx(25 - 60)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["10d", "30d", "60d"]
+    assert ax.get_xlabel() == "capacity" and ax.get_ylabel() == "stock"
+    assert len(texts(ax)) == 9
+
+
+def test_sobol_chart(tmp_path: Path) -> None:
+    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    ax = plots.sobol_chart(sweep, KPIS[0]).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["capacity", "stock"]
+    assert sorted(p.get_width() for p in ax.patches) == pytest.approx([0.2, 0.25, 0.7, 0.75])
+    assert set(legend_labels(ax.figure)) == {"first order (S1)", "total (ST)"}
+
+
+def test_sweep_charts_choose_kpis_and_pairs(tmp_path: Path) -> None:
+    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    assert [c.slug for c in plots.sweep_charts(sweep)] == [
+        f"sweep-{KPIS[0]}",
+        f"heatmap-{KPIS[0]}",
+        f"sobol-{KPIS[0]}",
+    ]  # the KPIs with Sobol indices
+    plain = plots.read_sweep(make_sweep(tmp_path / "p", sobol=False))
+    assert len(plots.sweep_charts(plain)) == 4  # each KPI: against factors, heat map
+    assert [c.slug for c in plots.sweep_charts(plain, ["*pct"])] == [
+        f"sweep-{KPIS[1]}",
+        f"heatmap-{KPIS[1]}",
+    ]
+
+
+# --- files, terminal, command line -------------------------------------------------------------
+
+
+def test_save_png_and_svg(result: RunResult, tmp_path: Path) -> None:
+    chart = plots.result_charts(result)[0]
+    png = plots.save(chart, tmp_path, "png")
+    assert png.name == "cover-acme.png" and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = plots.to_svg(chart.figure)
+    assert "<svg" in svg and "controls on" in svg and "stock cover (days of production)" in svg
+
+
+def test_sparkline() -> None:
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert sparkline([5.0, float("nan"), 0.0]) == "█ ▁"
+    assert sparkline([0, 0]) == "▁▁"
+    assert len(sparkline(list(range(100)), width=18)) == 18
+
+
+def test_run_table_shows_cover_sparkline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("t.yaml").write_text(RANDOM)
+    assert main(["run", "t.yaml", "-n", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    i = next(i for i, line in enumerate(lines) if line.strip() == "firms.acme")
+    spark = lines[i + 1]
+    assert spark.strip().startswith("median cover ▁=0 █=")
+    assert any(c in spark for c in "▁▂▃▄▅▆▇█")
+
+
+def test_plot_command(
+    result: RunResult,
+    more_stock: RunResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_result(result, "a.json")
+    write_result(more_stock, "b.json")
+    assert main(["plot", "a.json", "-o", "figs"]) == 0
+    written = capsys.readouterr().out.split()
+    assert sorted(Path(p).name for p in written) == sorted(
+        f"{c.slug}.png" for c in plots.result_charts(result)
+    )
+    assert all(Path(p).stat().st_size > 1000 for p in written)
+    assert main(["plot", "a.json", "b.json", "-o", "cmp", "--svg", "-q"]) == 0
+    assert (tmp_path / "cmp" / "forest.svg").is_file()
+    make_sweep(tmp_path / "sweep")
+    assert main(["plot", "sweep", "-o", "sw"]) == 0
+    assert (tmp_path / "sw" / f"sobol-{KPIS[0]}.png").is_file()
+
+
+def test_plot_command_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["plot", "missing.json", "-o", "figs"]) == 2
+    assert "missing.json: expected a result JSON file (reesim run -o), got no such file" in (
+        capsys.readouterr().err
+    )
+    Path("bad.json").write_text("{")
+    assert main(["plot", "bad.json", "-o", "figs"]) == 2
+    assert capsys.readouterr().err.startswith("bad.json:1:2: expected JSON")
+    Path("other.json").write_text("{}")
+    assert main(["plot", "other.json", "-o", "figs"]) == 2
+    assert "expected a reesim result" in capsys.readouterr().err
+    Path("d").mkdir()
+    assert main(["plot", "d", "other.json", "-o", "figs"]) == 2
+    assert "expected result files or one sweep directory" in capsys.readouterr().err
+    assert main(["plot", "d", "-o", "figs"]) == 2
+    assert "points.csv" in capsys.readouterr().err
