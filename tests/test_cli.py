@@ -272,9 +272,14 @@ def test_markdown_and_csv_formats(workdir: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_series_table(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "run", "ok.yaml", "-n", "3", "--series", "exports.*", "-f", "csv")
+    code, out, _ = run(capsys, "run", "ok.yaml", "-n", "3", "--series", "exports.*")
     assert code == 0
     assert "exports.us.magnet" in out and "2025-03" in out
+    code, out, _ = run(capsys, "run", "ok.yaml", "-n", "3", "--series", "exports.*", "-f", "csv")
+    rows = out.splitlines()
+    assert rows[0] == "series,unit,month,mean,p5,p50,p95"
+    assert len(rows) == 1 + 2 * 4  # exports.total.magnet and exports.us.magnet, four months
+    assert rows[1].startswith("exports.total.magnet,t,2025-01,")
     code, _, err = run(capsys, "run", "ok.yaml", "-n", "3", "--series", "nothing.*")
     assert code == 2 and "no series matches nothing.*" in err
 

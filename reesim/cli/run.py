@@ -15,8 +15,14 @@ from reesim.errors import UsageError
 from reesim.experiment.executors import local_executor
 from reesim.experiment.runner import Progress as ProgressCallback
 from reesim.experiment.runner import run_scenario
-from reesim.report.tables import kpi_markdown, kpi_table, select_series, series_tables
-from reesim.results.io import to_csv, to_json, write_result
+from reesim.report.tables import (
+    kpi_markdown,
+    kpi_table,
+    select_series,
+    series_markdown,
+    series_tables,
+)
+from reesim.results.io import series_csv, to_csv, to_json, write_result
 from reesim.scenario.load import load_scenario
 
 
@@ -76,15 +82,23 @@ def run(
         from reesim.report.html import result_report, write_report
 
         write_report(result_report(result), report)
+    chosen = select_series(result, series) if series else []
+    if series and not chosen:
+        raise UsageError(
+            f"no series matches {', '.join(series)}; there are: " + ", ".join(result.series)
+        )
     if quiet:
         return
     console = stdout_console()
     if fmt is Format.json:
-        sys.stdout.write(to_json(result))
+        sys.stdout.write(to_json(result))  # the full result holds every series already
     elif fmt is Format.csv:
-        sys.stdout.write(to_csv(result))
+        # One table per stream: the chosen series in long form, else the KPIs.
+        sys.stdout.write(series_csv(result, chosen) if chosen else to_csv(result))
     elif fmt is Format.markdown:
         sys.stdout.write(kpi_markdown(result))
+        if chosen:
+            sys.stdout.write("\n" + series_markdown(result, chosen))
     else:
         console.print(kpi_table(result))
         events = result.events_per_replication
@@ -93,13 +107,8 @@ def run(
             f"{result.provenance.wall_time_s:.2f} s; scenario sha256 "
             f"{result.provenance.scenario_sha256[:12]}[/dim]"
         )
-    if series:
-        chosen = select_series(result, series)
-        if not chosen:
-            raise UsageError(
-                f"no series matches {', '.join(series)}; there are: " + ", ".join(result.series)
-            )
-        console.print(series_tables(result, chosen))
+        if chosen:
+            console.print(series_tables(result, chosen))
 
 
 class _progress_bar:  # noqa: N801 - used as a context manager like a function

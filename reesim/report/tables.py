@@ -153,3 +153,12 @@ def kpi_markdown(result: RunResult) -> str:
             f"{fmt(s.p95)} | {s.n} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def series_markdown(result: RunResult, series: Sequence[Series]) -> str:
+    head = "| month | " + " | ".join(f"`{s.name}` ({s.unit}) mean [p5–p95]" for s in series) + " |"
+    lines = [head, "|---|" + "---:|" * len(series)]
+    for i, month in enumerate(result.months):
+        cells = (f"{fmt(s.mean[i])} [{fmt(s.p5[i])}–{fmt(s.p95[i])}]" for s in series)
+        lines.append(f"| {month} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

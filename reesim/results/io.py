@@ -11,9 +11,10 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from reesim.results.result import RunResult
+from reesim.results.result import RunResult, Series
 
 CSV_FIELDS = ("kpi", "unit", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
 
@@ -61,6 +62,18 @@ def to_csv(result: RunResult) -> str:
                 s.n,
             ]
         )
+    return buf.getvalue()
+
+
+def series_csv(result: RunResult, series: Sequence[Series]) -> str:
+    """Monthly series in long form: one row per series and month."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(("series", "unit", "month", "mean", "p5", "p50", "p95"))
+    for s in series:
+        for i, month in enumerate(result.months):
+            values = (s.mean[i], s.p5[i], s.p50[i], s.p95[i])
+            writer.writerow([s.name, s.unit, month, *(f"{v:.6g}" for v in values)])
     return buf.getvalue()
 
 
