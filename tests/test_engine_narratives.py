@@ -943,3 +943,34 @@ def test_zero_time_return_cycle_does_not_hang() -> None:
         simulate(resolved, 7, 0)
     finally:
         setattr(CountingEnvironment, "step", original)  # noqa: B010
+
+
+def test_returned_application_is_withdrawn_when_no_longer_needed() -> None:
+    # Filed day 0, reviewed 10d, returned; the resubmission is due on day 20 (resubmit 10d), but
+    # controls are lifted on day 15 (2025-01-16), so the firm withdraws it: one filing, one
+    # return, and the day-21 review ships without a licence.
+    resolved = build(
+        """
+        authority:
+          controls: {m: true}
+          review: {time: 10d}
+          outcomes: [{approve: 0, deny: 0, return: 1}]
+          resubmit_delay: 10d
+        firms:
+          f:
+            country: us
+            production: {units_per_day: 10}
+            needs: {m: {rate: 1 t/d}}
+            stockpile: {m: 60 t}
+            ordering: {level: 70 t, review_period: 7d}
+            transit: 5d
+        timeline:
+          - {date: 2025-01-16, name: lifted, set: {authority.controls.m: false}}
+        """,
+        horizon="30d",
+    )
+    records, kpis = run(resolved)
+    assert [f.day for f in records.filings] == [0.0]
+    assert [(d.decision_day, d.outcome) for d in records.decisions] == [(10.0, "return")]
+    assert [(s.shipped_day, s.kg) for s in records.shipments] == [(21.0, 31_000.0), (28.0, 7_000.0)]
+    assert kpis["authority.applications"] == 1.0

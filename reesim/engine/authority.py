@@ -26,7 +26,8 @@ from reesim.engine.recorder import Decision, Filing
 from reesim.engine.world import World
 
 DecisionCallback = Callable[[str, float], None]
-"""Called with (outcome, granted_kg) when a firm's application is approved or denied."""
+"""Called with (outcome, granted_kg) when a firm's application is approved or denied, or with
+("withdraw", 0) when a returned application is no longer needed at resubmission."""
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Application:
     requested_kg: float
     first_filed_day: float
     on_decision: DecisionCallback | None = None
+    still_needed: Callable[[], bool] | None = None
     filed_day: float = 0.0
     review_start_day: float = 0.0
     released_day: float = 0.0
@@ -71,6 +73,7 @@ class LicensingAuthority:
         material: str,
         kg: float,
         on_decision: DecisionCallback | None,
+        still_needed: Callable[[], bool] | None = None,
     ) -> Application:
         self._next_id += 1
         app = Application(
@@ -82,6 +85,7 @@ class LicensingAuthority:
             kg,
             first_filed_day=self.world.now,
             on_decision=on_decision,
+            still_needed=still_needed,
         )
         self.file(app)
         return app
@@ -185,6 +189,11 @@ class LicensingAuthority:
             self.world.params.authority.resubmit_delay, "authority.resubmit", self.world.now
         )
         yield self.world.env.timeout(delay)
+        if app.still_needed is not None and not app.still_needed():
+            # e.g. a general licence now covers the material: the applicant lets it go
+            if app.on_decision is not None:
+                app.on_decision("withdraw", 0.0)
+            return
         self.file(app)
 
     # --- policy and background ----------------------------------------------------------------

@@ -267,8 +267,13 @@ class FirmAgent:
                 material,
                 ask,
                 lambda outcome, granted: self._on_decision(material, outcome, granted),
+                lambda: self._needs_licence(material),
             )
         return shipped
+
+    def _needs_licence(self, material: str) -> bool:
+        controlled = self.world.params.authority.is_controlled(material, self.spec.country)
+        return controlled and not self._has_general_licence(material)
 
     def _has_general_licence(self, material: str) -> bool:
         today = self.world.calendar.date_of(self.world.now)
