@@ -12,7 +12,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from reesim import __version__
@@ -26,31 +26,77 @@ from reesim.scenario.load import ResolvedScenario
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all)."""
 
+ReplicationModel = Callable[[ResolvedScenario, int, int], ReplicationMetrics]
+"""(resolved scenario, root seed, replication) -> that replication's metrics."""
+
+
+def simulate_and_measure(
+    resolved: ResolvedScenario, root_seed: int, replication: int
+) -> ReplicationMetrics:
+    """The model every command runs: one replication of the engine, reduced to its metrics."""
+    return measure(simulate(resolved, root_seed, replication), resolved.scenario)
+
 
 @dataclass(frozen=True)
 class Batch:
     resolved: ResolvedScenario
     root_seed: int
     replications: tuple[int, ...]
+    point: int = 0
+    """Design point of a sweep (0 for a plain run); carried through to the outcome."""
+    model: ReplicationModel | None = None
+    """What to run per replication; None is `simulate_and_measure`. Tests plug in doubles (a
+    toy function with known Sobol indices, one that raises) through the same code path."""
+    series: bool = True
+    """Keep monthly series; sweeps keep only KPIs, so less travels back from the workers."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A replication that raised, as data: enough to replay it."""
+
+    point: int
+    replication: int
+    seed: int
+    error: str
 
 
 @dataclass(frozen=True)
 class BatchOutcome:
     metrics: tuple[ReplicationMetrics, ...]
-    failed_replication: int | None = None
-    error: str = ""
+    failures: tuple[Failure, ...] = ()
+    point: int = 0
+    seed: int = 0
+
+    @property
+    def failed_replication(self) -> int | None:
+        return self.failures[0].replication if self.failures else None
+
+    @property
+    def error(self) -> str:
+        return self.failures[0].error if self.failures else ""
 
 
 def run_batch(batch: Batch) -> BatchOutcome:
-    """Run and measure each replication of a batch; stop at the first that raises."""
-    done = []
+    """Run and measure each replication of a batch; one that raises is recorded as a `Failure`
+    and the others still run."""
+    model = batch.model or simulate_and_measure
+    done, failed = [], []
     for r in batch.replications:
         try:
-            records = simulate(batch.resolved, batch.root_seed, r)
-            done.append(measure(records, batch.resolved.scenario))
+            metrics = model(batch.resolved, batch.root_seed, r)
         except Exception as exc:  # noqa: BLE001 - a failed run becomes data for the caller
-            return BatchOutcome(tuple(done), r, f"{type(exc).__name__}: {exc}")
-    return BatchOutcome(tuple(done))
+            failed.append(Failure(batch.point, r, batch.root_seed, f"{type(exc).__name__}: {exc}"))
+            continue
+        if not batch.series:
+            metrics = replace(metrics, series={})
+        done.append(metrics)
+    return BatchOutcome(tuple(done), tuple(failed), batch.point, batch.root_seed)
+
+
+def run_batches(batches: tuple[Batch, ...]) -> tuple[BatchOutcome, ...]:
+    """Several batches as one task (a sweep's task may span design points)."""
+    return tuple(run_batch(b) for b in batches)
 
 
 def batches(

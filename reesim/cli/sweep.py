@@ -1,0 +1,409 @@
+"""`reesim sweep`: many design points of a scenario, on local processes or a Dask cluster."""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.errors import SimulationError, UsageError
+from reesim.experiment.design import DESIGNS, yaml_flow
+from reesim.experiment.executors import Executor, local_executor
+from reesim.scenario.yamlsource import read_document
+
+if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a sweep runs
+    from reesim.experiment.store import ProgressCallback, SweepOutcome, SweepProgress
+    from reesim.experiment.sweepfile import SweepPlan
+
+PLAIN_EVERY_S = 10.0
+"""Seconds between progress lines when stderr is not a terminal (CI logs)."""
+FACTOR_COLUMNS = 4
+
+
+@app.command()
+def sweep(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            help="A sweep file, or a scenario to sweep with --vary (or its uncertainties)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "-j", "--jobs", min=1, help="Worker processes (default: all cores; 1 runs here)."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run on the Dask cluster at ADDRESS (tcp:// or tls://)."),
+    ] = None,
+    tls_ca: Annotated[
+        Path | None, typer.Option("--tls-ca", help="CA certificate (tls://).")
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="Client certificate (tls://).")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Client key (tls://).")] = None,
+    dask_local: Annotated[
+        int | None,
+        typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N workers."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue the sweep in --out (or start it).")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="With --resume: resume although the sweep or reesim changed. Without: replace "
+            "the sweep in --out.",
+        ),
+    ] = False,
+    max_failures: Annotated[
+        int | None,
+        typer.Option("--max-failures", min=1, help="Stop once N replications have failed."),
+    ] = None,
+    sort_by: Annotated[
+        str | None, typer.Option("--sort-by", help="KPI to rank points by (default: the first).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Points shown at each end.")] = 5,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="Replications per task (default: automatic)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vary",
+            help="Scenario only: a factor, PATH=a,b,c or PATH=low:high[:log].",
+        ),
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            "-n",
+            "--replications",
+            min=1,
+            help="Scenario only: replications per point (default 20).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Scenario only: root seed (default 1).")
+    ] = None,
+    design: Annotated[
+        str | None,
+        typer.Option("--design", help=f"Scenario only: {', '.join(DESIGNS)} (default grid)."),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples", min=1, help="Scenario only: points (random, lhs), base samples (sobol)."
+        ),
+    ] = None,
+    kpi: Annotated[
+        list[str] | None, typer.Option("--kpi", help="Scenario only: KPIs to keep (globs).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Scenario only: override PATH=VALUE.")
+    ] = None,
+) -> None:
+    """Run a design of points over a scenario: a sweep file, or --vary factors on a scenario.
+
+    Writes sweep.json, parts/*.parquet, points.parquet/.csv, sensitivity.csv; exit 3 on failures.
+    """
+    from reesim.experiment.store import execute_sweep
+    from reesim.experiment.sweepfile import adhoc_plan, is_sweep_document, load_sweep
+
+    doc = read_document(target)
+    adhoc = {
+        "--vary": vary,
+        "-n": replications,
+        "--seed": seed,
+        "--design": design,
+        "--samples": samples,
+        "--kpi": kpi,
+        "--set": set_,
+    }
+    plan: SweepPlan
+    if is_sweep_document(doc):
+        given = [name for name, value in adhoc.items() if value]
+        if given:
+            raise UsageError(
+                f"{', '.join(given)} apply to a scenario; {target} is a sweep file: write them in it"
+            )
+        plan = load_sweep(target, doc)
+    else:
+        plan = adhoc_plan(
+            target,
+            vary or (),
+            set_ or (),
+            replications=replications or 20,
+            seed=1 if seed is None else seed,
+            design=design or "grid",
+            samples=samples,
+            kpis=kpi or (),
+            command=_command(target, adhoc),
+            doc=doc,
+        )
+    with ExitStack() as stack:
+        executor, workers, name = _executor(
+            stack, jobs, scheduler, dask_local, tls_ca, tls_cert, tls_key
+        )
+        bar = stack.enter_context(_SweepProgress(quiet))
+        outcome = execute_sweep(
+            plan,
+            out,
+            executor,
+            workers=workers,
+            executor_name=name,
+            resume=resume,
+            force=force,
+            max_failures=max_failures,
+            batch_size=batch_size,
+            progress=bar.callback,
+        )
+    if not quiet:
+        _report(plan, outcome, sort_by, top)
+    if outcome.failed:
+        first = outcome.failures[0] if outcome.failures else {}
+        raise SimulationError(
+            f"{outcome.failed} of {outcome.done} replications failed (all in "
+            f"{outcome.out_dir / 'failures.csv'}); first: point {first.get('point')}, replication "
+            f"{first.get('replication')}: {first.get('error')}; replay it with: {first.get('replay')}",
+            replication=first.get("replication"),
+            seed=first.get("seed"),
+        )
+
+
+def _command(target: Path, options: dict[str, Any]) -> str:
+    words = ["reesim", "sweep", str(target)]
+    for name, value in options.items():
+        for v in value if isinstance(value, list) else [value]:
+            if v is not None:
+                words += [name, str(v)]
+    return shlex.join(words)
+
+
+def _executor(
+    stack: ExitStack,
+    jobs: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    tls_ca: Path | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+) -> tuple[Executor, int, str]:
+    tls_given = [p for p in (tls_ca, tls_cert, tls_key) if p is not None]
+    if scheduler is None and dask_local is None:
+        if tls_given:
+            raise UsageError("expected --scheduler tls://... with --tls-ca, --tls-cert, --tls-key")
+        workers = jobs or os.cpu_count() or 1
+        kind = "in-process" if workers == 1 else "local processes"
+        return local_executor(workers), workers, kind
+    if scheduler is not None and dask_local is not None:
+        raise UsageError("expected --scheduler or --dask-local, not both")
+    if jobs is not None:
+        raise UsageError("-j applies to local processes; a Dask cluster has its own workers")
+    if tls_given and len(tls_given) != 3:
+        raise UsageError("expected all of --tls-ca, --tls-cert and --tls-key")
+    from reesim.experiment.dask_executor import DaskExecutor, TlsFiles
+
+    for path in tls_given:
+        if not path.is_file():
+            raise UsageError(f"expected a readable file, got {path}")
+    tls = TlsFiles(str(tls_ca), str(tls_cert), str(tls_key)) if tls_given else None
+    executor = DaskExecutor(scheduler, local_workers=dask_local, tls=tls)
+    stack.enter_context(executor)
+    where = f"Dask at {scheduler}" if scheduler else f"Dask LocalCluster ({dask_local})"
+    return executor, executor.workers, where
+
+
+class _SweepProgress:
+    """A rich bar on a terminal; a plain line every PLAIN_EVERY_S seconds otherwise."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.bar: Progress | None = None
+        self.task: Any = None
+        self.last = 0.0
+        self.latest: SweepProgress | None = None
+
+    def __enter__(self) -> _SweepProgress:
+        if not self.quiet and self.tty:
+            self.bar = Progress(
+                TextColumn("points {task.fields[points]}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("replications, {task.fields[rate]} /s"),
+                TimeRemainingColumn(),
+                console=stderr_console(),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("sweep", total=None, points="", rate="-")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+        elif not self.quiet and self.latest is not None and self.last:
+            self._line(self.latest)
+
+    @property
+    def callback(self) -> ProgressCallback | None:
+        return None if self.quiet else self._update
+
+    def _update(self, p: SweepProgress) -> None:
+        self.latest = p
+        rate = p.ran / p.elapsed_s if p.elapsed_s > 0 else 0.0
+        if self.bar is not None:
+            self.bar.update(
+                self.task,
+                completed=p.replications_done,
+                total=p.replications,
+                points=f"{p.points_done}/{p.points}",
+                rate=f"{rate:,.1f}",
+            )
+            return
+        now = time.monotonic()
+        if not self.last:
+            self.last = now
+        elif now - self.last >= PLAIN_EVERY_S:
+            self.last = now
+            self._line(p)
+
+    def _line(self, p: SweepProgress) -> None:
+        rate = p.ran / p.elapsed_s if p.elapsed_s > 0 else 0.0
+        left = p.replications - p.replications_done
+        eta = _duration(left / rate) if rate > 0 else "?"
+        failed = f" ({p.failed} failed)" if p.failed else ""
+        stderr_console().print(
+            f"sweep: {p.points_done}/{p.points} points, {p.replications_done}/{p.replications} "
+            f"replications{failed}, {rate:,.1f}/s, ETA {eta}",
+            markup=False,
+        )
+
+
+def _duration(seconds: float) -> str:
+    s = int(math.ceil(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+# --- the report -------------------------------------------------------------------------------
+def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: int) -> None:
+    console = stdout_console()
+    failed = f", {outcome.failed} failed" if outcome.failed else ""
+    console.print(
+        f"{plan.name}: {plan.design.kind} design, {outcome.points} points x "
+        f"{plan.replications} replications; {outcome.done}/{outcome.replications} done{failed}; "
+        f"{outcome.ran} run now in {outcome.wall_s:.1f} s ({outcome.status})",
+        markup=False,
+    )
+    if not outcome.kpis:
+        return
+    kpi = sort_by or outcome.kpis[0]
+    if kpi not in outcome.kpis:
+        raise UsageError(f"expected a KPI of this sweep for --sort-by, got {kpi!r}")
+    from reesim.experiment.store import ranked_points
+
+    best, worst = ranked_points(outcome.out_dir, kpi, top)
+    factors = [f.name for f in plan.design.factors]
+    shown = factors[:FACTOR_COLUMNS]
+    headers = _short_names(shown)
+    for title, rows in ((f"highest {kpi}", best), (f"lowest {kpi}", worst)):
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left")
+        table.add_column("point", justify="right")
+        for name in headers:
+            table.add_column(name, justify="right", overflow="fold")
+        table.add_column("mean", justify="right", no_wrap=True)
+        table.add_column("95% CI", justify="right", no_wrap=True)
+        for row in rows:
+            ci = (row[f"{kpi}.ci_low"], row[f"{kpi}.ci_high"])
+            table.add_row(
+                str(row["point"]),
+                *(_value(row[n]) for n in shown),
+                _num(row[f"{kpi}.mean"]),
+                "-" if any(_nan(c) for c in ci) else f"{_num(ci[0])} .. {_num(ci[1])}",
+            )
+        console.print(table)
+    if len(factors) > len(shown):
+        console.print(f"[dim]{len(factors) - len(shown)} more factors in points.csv[/dim]")
+    if plan.design.kind == "sobol":
+        _report_sobol(console, outcome, kpi, top)
+    console.print(f"[dim]results in {outcome.out_dir}[/dim]")
+
+
+def _report_sobol(console: Any, outcome: SweepOutcome, kpi: str, top: int) -> None:
+    rows = [r for r in outcome.sensitivity if r.kpi == kpi]
+    if rows:
+        table = Table(title=f"Sobol indices of {kpi} (95% CI), ranked", title_justify="left")
+        for name in ("rank", "factor", "total ST", "first-order S1"):
+            table.add_column(name, justify="right" if name != "factor" else "left")
+        for r in rows:
+            table.add_row(str(r.rank), r.factor, _pm(r.st, r.st_conf), _pm(r.s1, r.s1_conf))
+        console.print(table)
+    elif kpi in outcome.sensitivity_skipped:
+        console.print(f"no Sobol indices for {kpi}: {outcome.sensitivity_skipped[kpi]}")
+    ranked: dict[str, list[Any]] = {}
+    for r in outcome.sensitivity:
+        ranked.setdefault(r.kpi, []).append(r)
+    if len(ranked) > 1:
+        k = min(3, top, max(len(v) for v in ranked.values()))
+        table = Table(
+            title="which factor matters most: total Sobol index per KPI", title_justify="left"
+        )
+        table.add_column("KPI")
+        for i in range(1, k + 1):
+            table.add_column(f"#{i}")
+        for name, found in ranked.items():
+            cells = [
+                f"{r.factor} {_pm(r.st, r.st_conf)}"
+                for r in sorted(found, key=lambda r: r.rank)[:k]
+            ]
+            table.add_row(name, *cells)
+        console.print(table)
+    if outcome.sensitivity_skipped:
+        console.print(
+            f"[dim]no indices for {len(outcome.sensitivity_skipped)} KPIs "
+            "(undefined at some points, or constant); see sensitivity.csv[/dim]"
+        )
+
+
+def _short_names(names: list[str]) -> list[str]:
+    """Column headers: the last two parts of each dotted path, when that is unambiguous."""
+    short = [".".join(n.split(".")[-2:]) for n in names]
+    return short if len(set(short)) == len(short) else names
+
+
+def _pm(value: float, half: float) -> str:
+    return f"{value:.2f} ± {half:.2f}"
+
+
+def _nan(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _num(v: Any) -> str:
+    return "-" if _nan(v) else f"{v:,.4g}"
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return v if isinstance(v, str) else yaml_flow(v)
