@@ -14,6 +14,7 @@ from reesim.scenario.units import (
     Duration,
     format_kg,
     parse_duration,
+    parse_magnitude,
     parse_quantity_kg,
     parse_rate_kg_per_day,
     parse_stock,
@@ -294,3 +295,23 @@ def test_format_kg_is_close_to_the_value(kg: float) -> None:
     shown = float(number) * (1000 if unit == "t" else 1)
     # Three significant figures, or 0.005 kg absolute for tiny values.
     assert math.isclose(shown, kg, rel_tol=5e-3 + 1e-12, abs_tol=5e-3 + 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (3, (3.0, "")),
+        ("45wd", (45.0, "wd")),
+        ("6w", (6.0, "w")),
+        ("2 t", (2000.0, "kg")),
+        ("1 t/d", (1000.0, "kg/d")),
+    ],
+)
+def test_parse_magnitude_keeps_the_unit_values_compare_in(text: object, expected: tuple) -> None:
+    assert parse_magnitude(text) == expected
+
+
+@pytest.mark.parametrize("bad", [True, "lots", "3 parsecs"])
+def test_parse_magnitude_rejects_what_has_no_magnitude(bad: object) -> None:
+    with pytest.raises(ValueError, match="expected a number or a value with a unit"):
+        parse_magnitude(bad)

@@ -44,7 +44,9 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from reesim.engine.streams import stream_key
-from reesim.scenario.units import Duration, parse_duration, parse_quantity_kg, parse_rate_kg_per_day
+from reesim.scenario.units import (
+    parse_magnitude,
+)
 from reesim.scenario.yamlsource import parse_scalar
 
 DesignKind = Literal["grid", "zip", "random", "lhs", "sobol"]
@@ -145,20 +147,6 @@ def _split(value: Any) -> tuple[float, str, str]:
     return float(match[1]), match[3], match[2]
 
 
-def _base_magnitude(value: Any) -> tuple[float, str]:
-    """A value in its base unit (kg, kg/d, or the duration's unit), as the scenario loader
-    compares the bounds of an uncertainty."""
-    for parse, unit in ((parse_duration, ""), (parse_rate_kg_per_day, "kg/d")):
-        try:
-            parsed = parse(value)
-        except ValueError:
-            continue
-        if isinstance(parsed, Duration):
-            return parsed.value, parsed.unit
-        return float(parsed), unit
-    return parse_quantity_kg(value), "kg"
-
-
 def _scale(f: Factor) -> _Scale:
     assert f.range is not None
     r = f.range
@@ -169,7 +157,7 @@ def _scale(f: Factor) -> _Scale:
     if lu != hu:
         # Different spellings of one unit kind (500 kg .. 2 t): sample in the base unit.
         try:
-            (low, lu), (high, hu) = _base_magnitude(r.low), _base_magnitude(r.high)
+            (low, lu), (high, hu) = parse_magnitude(r.low), parse_magnitude(r.high)
         except ValueError:
             lu, hu = "?", ""
         if lu != hu:

@@ -31,7 +31,9 @@ from reesim.scenario.paths import (
 from reesim.scenario.problems import problems_from_validation
 from reesim.scenario.references import check_references
 from reesim.scenario.schema import Scenario
-from reesim.scenario.units import Duration, parse_duration, parse_quantity_kg, parse_rate_kg_per_day
+from reesim.scenario.units import (
+    parse_magnitude,
+)
 from reesim.scenario.yamlsource import Document, Key, Mark, parse_document, read_document
 
 FIXED_ROOTS = frozenset(
@@ -242,27 +244,6 @@ def _timeline_problem(
 
 
 # --- uncertainties ----------------------------------------------------------------------------
-def _magnitude(value: Any) -> tuple[float, str]:
-    """A number with its unit, so ranges of durations, quantities and rates compare."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number or a value with a unit, got {value!r}")
-    if isinstance(value, int | float):
-        return float(value), ""
-    for parse, kind in (
-        (parse_duration, "duration"),
-        (parse_rate_kg_per_day, "kg/d"),
-        (parse_quantity_kg, "kg"),
-    ):
-        try:
-            parsed = parse(value)
-        except ValueError:
-            continue
-        if isinstance(parsed, Duration):
-            return parsed.value, parsed.unit
-        return float(parsed), kind
-    raise ValueError(f"expected a number or a value with a unit, got {value!r}")
-
-
 def _check_uncertainties(
     doc: Document, raw: Any, s: Scenario, problems: list[Problem], set_marks: SetMarks
 ) -> None:
@@ -275,7 +256,7 @@ def _check_uncertainties(
             value = get_path(raw, key)
             overridden = any(_under(dotted(key), path) for path in set_marks)
             checked = (u.low, u.high) if overridden else (u.low, value, u.high)
-            mags = [_magnitude(x) for x in checked]
+            mags = [parse_magnitude(x) for x in checked]
         except ValueError as err:
             problems.append(_at(doc, (*at, "path"), str(err)))
             continue

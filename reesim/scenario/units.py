@@ -205,3 +205,26 @@ def format_kg(kg: float) -> str:
         return f"{_short(kg / 1000)} t"
     text = _short(kg)
     return f"{'0' if text == '-0' else text} kg"
+
+
+def parse_magnitude(x: object) -> tuple[float, str]:
+    """A number with the unit it is counted in, so that two values can be compared or sampled
+    between: ``(45.0, "wd")`` for ``45wd``, ``(2000.0, "kg")`` for ``2 t``, ``(r, "kg/d")`` for a
+    rate, ``(x, "")`` for a plain number. Durations keep their own unit (working days cannot be
+    converted without a calendar); quantities and rates are in their base unit."""
+    if isinstance(x, bool):
+        raise _fail("a number or a value with a unit", x)
+    if isinstance(x, int | float):
+        return float(x), ""
+    for parse, unit in ((parse_duration, ""), (parse_rate_kg_per_day, "kg/d")):
+        try:
+            parsed = parse(x)
+        except ValueError:
+            continue
+        if isinstance(parsed, Duration):
+            return parsed.value, parsed.unit
+        return float(parsed), unit
+    try:
+        return parse_quantity_kg(x), "kg"
+    except ValueError:
+        raise _fail("a number or a value with a unit", x) from None
