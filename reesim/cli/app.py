@@ -9,8 +9,10 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from reesim import __version__
+from reesim.experiment.runner import Progress as ProgressCallback
 
 app = typer.Typer(
     name="reesim",
@@ -45,3 +47,36 @@ def _root(
     ),
 ) -> None:
     """Simulate export-licence scenarios for critical minerals."""
+
+
+class progress_bar:  # noqa: N801 - used as a context manager like a function
+    """A rich progress bar on stderr, only when stderr is a terminal and not --quiet."""
+
+    def __init__(self, quiet: bool, total: int):
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.total = total
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> ProgressCallback | None:
+        if not self.enabled:
+            return None
+        self.bar = Progress(
+            TextColumn("replications"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=stderr_console(),
+            transient=True,
+        )
+        self.bar.start()
+        task = self.bar.add_task("run", total=self.total)
+        bar = self.bar
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -21,8 +21,7 @@ from typing import Annotated
 
 import typer
 
-from reesim.cli.app import app, stdout_console
-from reesim.cli.run import _progress_bar
+from reesim.cli.app import app, progress_bar, stdout_console
 from reesim.errors import Problem, ReesimError, ScenarioError, UsageError
 from reesim.experiment.executors import local_executor
 from reesim.experiment.runner import run_scenario
@@ -309,7 +308,7 @@ def _run(
         resolved = scenarios[i]
         key = (resolved.sha256, resolved.overrides)
         if key not in done:
-            with _progress_bar(quiet, len(indices)) as progress:
+            with progress_bar(quiet, len(indices)) as progress:
                 done[key] = run_scenario(
                     resolved, indices, root_seed, local_executor(jobs), jobs, progress
                 )

@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.cli.app import app, progress_bar, stdout_console
 from reesim.errors import UsageError
 from reesim.experiment.executors import local_executor
-from reesim.experiment.runner import Progress as ProgressCallback
 from reesim.experiment.runner import run_scenario
 from reesim.report.tables import (
     kpi_markdown,
@@ -71,7 +69,7 @@ def run(
     """Run replications of a scenario and report KPIs with 95% confidence intervals."""
     resolved = load_scenario(scenario, set_ or ())
     indices = [replay] if replay is not None else list(range(replications))
-    with _progress_bar(quiet, len(indices)) as progress:
+    with progress_bar(quiet, len(indices)) as progress:
         result = run_scenario(resolved, indices, seed, local_executor(jobs), jobs, progress)
     if out is not None:
         try:
@@ -109,36 +107,3 @@ def run(
         )
         if chosen:
             console.print(series_tables(result, chosen))
-
-
-class _progress_bar:  # noqa: N801 - used as a context manager like a function
-    """A rich progress bar on stderr, only when stderr is a terminal and not --quiet."""
-
-    def __init__(self, quiet: bool, total: int):
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.total = total
-        self.bar: Progress | None = None
-
-    def __enter__(self) -> ProgressCallback | None:
-        if not self.enabled:
-            return None
-        self.bar = Progress(
-            TextColumn("replications"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=stderr_console(),
-            transient=True,
-        )
-        self.bar.start()
-        task = self.bar.add_task("run", total=self.total)
-        bar = self.bar
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
