@@ -1,0 +1,122 @@
+"""Charts of results, comparisons and sweeps: one function per chart, each returning a matplotlib
+`Figure`.
+
+matplotlib is imported inside the functions, so commands that draw nothing never pay for it, and
+figures are made with `Figure()` directly rather than through pyplot: no global figure registry,
+no interactive backend, nothing to close. Saving picks the renderer from the file type (Agg for
+PNG, the SVG backend for SVG). Every artist a test or reader may look for carries a `gid`:
+``event:<name>`` for a policy event's vertical line, ``event-label`` for its label, ``stopped``
+and ``stopped-some`` for stockout shading, ``mark:45wd`` for the statutory-limit line.
+
+Stock cover is sampled at each month's end and flows (exports, filings, lost units) are summed
+per month, so months are the time resolution of every chart.
+
+Comparisons take their differences from `reesim.results.compare`: paired replication by
+replication when two results share root seed and replication indices (common random numbers),
+Welch's interval otherwise.
+
+Sweeps are read from a sweep output directory (`read_sweep`): ``sweep.json`` (manifest),
+``points.csv`` (or ``points.parquet``) with one row per design point, and ``sensitivity.csv``
+for Sobol designs. The layout accepted is documented at `read_sweep`.
+"""
+
+from reesim.report.plots.common import (
+    BAND_ALPHA,
+    COLORS,
+    DEFAULT_FOREST,
+    EVENT_COLOR,
+    STATUTORY_CALENDAR_DAYS,
+    STATUTORY_WORKING_DAYS,
+    STOP_COLOR,
+    Chart,
+    Labelled,
+    end_date,
+    firm_title,
+    month_bounds,
+    month_ends,
+    month_mids,
+    start_date,
+)
+from reesim.report.plots.compare import (
+    compare_cover_chart,
+    compare_exports_chart,
+    compare_lost_production_chart,
+    compare_pipeline_chart,
+    comparison_charts,
+    deltas,
+    forest_chart,
+)
+from reesim.report.plots.output import save, to_svg
+from reesim.report.plots.result import (
+    PIPELINE,
+    cover_chart,
+    exports_chart,
+    licence_waits,
+    lost_production_chart,
+    pipeline_chart,
+    result_charts,
+    stop_shares,
+)
+from reesim.report.plots.sweep import (
+    META_COLUMNS,
+    STATS,
+    SobolIndex,
+    Sweep,
+    SweepPoint,
+    factor_axis,
+    read_sweep,
+    sobol_chart,
+    sweep_charts,
+    sweep_factor_chart,
+    sweep_heatmap,
+    sweep_kpis,
+)
+from reesim.results.result import Series
+
+__all__ = [
+    "BAND_ALPHA",
+    "COLORS",
+    "DEFAULT_FOREST",
+    "EVENT_COLOR",
+    "META_COLUMNS",
+    "PIPELINE",
+    "STATS",
+    "STATUTORY_CALENDAR_DAYS",
+    "STATUTORY_WORKING_DAYS",
+    "STOP_COLOR",
+    "Chart",
+    "Labelled",
+    "Series",
+    "SobolIndex",
+    "Sweep",
+    "SweepPoint",
+    "compare_cover_chart",
+    "compare_exports_chart",
+    "compare_lost_production_chart",
+    "compare_pipeline_chart",
+    "comparison_charts",
+    "cover_chart",
+    "deltas",
+    "end_date",
+    "exports_chart",
+    "factor_axis",
+    "firm_title",
+    "forest_chart",
+    "licence_waits",
+    "lost_production_chart",
+    "month_bounds",
+    "month_ends",
+    "month_mids",
+    "pipeline_chart",
+    "read_sweep",
+    "result_charts",
+    "save",
+    "sobol_chart",
+    "start_date",
+    "stop_shares",
+    "sweep_charts",
+    "sweep_factor_chart",
+    "sweep_heatmap",
+    "sweep_kpis",
+    "to_svg",
+]

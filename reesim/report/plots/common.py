@@ -1,0 +1,261 @@
+"""Shared by every chart: constants and colours, `Chart`, the time axis (months of a result as
+dates) and drawing helpers (figures, axes styling, bands, events, legends)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from reesim.results.result import RunResult, Series, TimelineEntry
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+STATUTORY_WORKING_DAYS = 45
+STATUTORY_CALENDAR_DAYS = 63.0
+"""45 working days is about 63 calendar days (9 weeks of 5 working days), before holidays."""
+
+BAND_ALPHA = 0.22
+EVENT_COLOR = "0.35"
+STOP_COLOR = "#d62728"
+COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+)
+DEFAULT_FOREST = (
+    "firms.*.production_lost_pct",
+    "firms.*.stockout_days",
+    "firms.*.licence_wait_days",
+)
+"""KPIs of the forest plot when none are chosen: one panel per measure, one row per firm."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A named figure: `slug` makes its file name, `title` its caption."""
+
+    slug: str
+    title: str
+    figure: Figure
+
+
+Labelled = Sequence[tuple[str, RunResult]]
+"""Results with the label each is shown under (the first is the baseline)."""
+
+
+# --- time axis ---------------------------------------------------------------------------------
+
+
+def start_date(result: RunResult) -> date:
+    start = result.inputs.get("start")
+    if start:
+        return date.fromisoformat(str(start))
+    if result.timeline:
+        e = result.timeline[0]
+        return date.fromisoformat(e.date) - timedelta(days=e.day)
+    return date.fromisoformat(f"{result.months[0]}-01")
+
+
+def end_date(result: RunResult) -> date:
+    """The day after the last simulated day."""
+    start = start_date(result)
+    end, horizon = result.inputs.get("end"), result.inputs.get("horizon")
+    if end:
+        return date.fromisoformat(str(end)) + timedelta(days=1)
+    if horizon is not None:
+        from reesim.scenario.units import parse_duration
+
+        try:
+            return start + timedelta(days=math.ceil(parse_duration(horizon).calendar_days()))
+        except ValueError:
+            pass
+    return _next_month(result.months[-1])
+
+
+def _next_month(label: str) -> date:
+    year, month = (int(p) for p in label.split("-"))
+    return date(year + month // 12, month % 12 + 1, 1)
+
+
+def month_bounds(result: RunResult) -> list[tuple[date, date]]:
+    """[start, end) of each month of the result, clipped to the simulated period."""
+    start, end = start_date(result), end_date(result)
+    out = []
+    for label in result.months:
+        lo = max(start, date.fromisoformat(f"{label}-01"))
+        out.append((lo, min(end, _next_month(label))))
+    return out
+
+
+def month_ends(result: RunResult) -> np.ndarray:
+    """Where end-of-month levels (stock cover, pending applications) were sampled."""
+    return _x([hi for _, hi in month_bounds(result)])
+
+
+def month_mids(result: RunResult) -> np.ndarray:
+    """Where monthly flows are drawn."""
+    return _x([lo + (hi - lo) / 2 for lo, hi in month_bounds(result)])
+
+
+def _x(dates: Sequence[date]) -> np.ndarray:
+    """Dates as x coordinates of series."""
+    return np.array(dates, dtype="datetime64[D]")
+
+
+def _xd(day: date) -> float:
+    """A date as the x coordinate of a single artist (a line, a span, a label)."""
+    import matplotlib.dates as mdates
+
+    return float(mdates.date2num(day))
+
+
+# --- drawing helpers ---------------------------------------------------------------------------
+
+
+def _figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **kw: Any) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, axes
+
+
+def _date_axis(ax: Axes) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=14)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _style(ax: Axes) -> None:
+    ax.grid(True, axis="y", color="0.88", lw=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _arr(values: Sequence[float]) -> np.ndarray:
+    a = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(a), a, np.nan)
+
+
+def _events(
+    axes: Iterable[Axes],
+    timeline: Sequence[TimelineEntry],
+    label_on: Axes | None,
+    span_days: float,
+) -> None:
+    """Policy events as dashed vertical lines; names written along the lines on `label_on`.
+
+    A label goes to the right of its line, or to the left when the next event is too close, so
+    two events a few days apart stay readable."""
+    from matplotlib.transforms import blended_transform_factory
+
+    events = sorted(timeline, key=lambda e: e.day)
+    xs = [date.fromisoformat(e.date) for e in events]
+    for ax in axes:
+        for e, x in zip(events, xs, strict=True):
+            ax.axvline(
+                _xd(x), color=EVENT_COLOR, lw=0.9, ls=(0, (4, 2)), zorder=1, gid=f"event:{e.name}"
+            )
+    if label_on is None:
+        return
+    gap = max(1.0, 0.03 * span_days)
+    trans = blended_transform_factory(label_on.transData, label_on.transAxes)
+    for i, (e, x) in enumerate(zip(events, xs, strict=True)):
+        close_next = i + 1 < len(xs) and (xs[i + 1] - x).days < gap
+        label_on.text(
+            _xd(x),
+            0.98,
+            f" {e.name} " if not close_next else f"{e.name}  ",
+            transform=trans,
+            rotation=90,
+            va="top",
+            ha="right" if close_next else "left",
+            fontsize=7,
+            color="0.2",
+            gid="event-label",
+            zorder=1.5,
+            bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.75},
+        )
+
+
+def _span_days(result: RunResult) -> float:
+    return float((end_date(result) - start_date(result)).days)
+
+
+def _firms(result: RunResult) -> list[str]:
+    return [s.name.split(".")[1] for s in result.series.values() if s.name.endswith(".cover_days")]
+
+
+def firm_title(result: RunResult, firm: str) -> str:
+    info = (result.inputs.get("firms") or {}).get(firm) or {}
+    name = info.get("name") if isinstance(info, dict) else None
+    return f"{name} — {firm}" if name else firm
+
+
+def _materials(result: RunResult) -> list[str]:
+    return [s.name.split(".", 2)[2] for s in result.series.values() if _is_total(s)]
+
+
+def _is_total(s: Series) -> bool:
+    return s.name.startswith("exports.total.")
+
+
+def _destinations(result: RunResult, material: str) -> list[str]:
+    return [
+        s.name.split(".")[1]
+        for s in result.series.values()
+        if s.name.startswith("exports.")
+        and s.name.endswith(f".{material}")
+        and not _is_total(s)
+        and s.name.count(".") == 2
+    ]
+
+
+def _band(ax: Axes, x: np.ndarray, s: Series, color: str, label: str, **kw: Any) -> None:
+    ax.fill_between(x, _arr(s.p5), _arr(s.p95), color=color, alpha=BAND_ALPHA, lw=0)
+    ax.plot(x, _arr(s.mean), color=color, label=label, marker="o", ms=3, **kw)
+
+
+def _legend(ax: Axes, **kw: Any) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(fontsize=7.5, frameon=False, **kw)
+
+
+def _figure_legend(fig: Figure, axes: Iterable[Axes]) -> None:
+    """One legend below the plots, clear of data and event labels; entries with the same label
+    in several panels appear once."""
+    entries: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    if entries:
+        fig.legend(
+            list(entries.values()),
+            list(entries),
+            loc="outside lower center",
+            ncols=min(len(entries), 5),
+            fontsize=8,
+            frameon=False,
+        )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")

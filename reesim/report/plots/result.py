@@ -1,0 +1,289 @@
+"""Charts of one result: stock cover, exports, licence pipeline, lost production, and
+`result_charts` for all of them in report order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reesim.report.plots.common import (
+    BAND_ALPHA,
+    COLORS,
+    STATUTORY_CALENDAR_DAYS,
+    STATUTORY_WORKING_DAYS,
+    STOP_COLOR,
+    Chart,
+    _arr,
+    _band,
+    _date_axis,
+    _destinations,
+    _events,
+    _figure,
+    _figure_legend,
+    _firms,
+    _legend,
+    _materials,
+    _span_days,
+    _style,
+    _xd,
+    end_date,
+    firm_title,
+    month_bounds,
+    month_ends,
+    month_mids,
+    start_date,
+)
+from reesim.results.result import Kpi, RunResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+
+def cover_chart(result: RunResult, firm: str) -> Figure:
+    """A firm's stock cover at each month's end: median with its p5–p95 band, stockouts shaded
+    (`stop_shares`) and the policy events marked."""
+    cover = result.series[f"firms.{firm}.cover_days"]
+    fig, axes = _figure(9, 3.8)
+    ax = axes[0, 0]
+    x = month_ends(result)
+    _stop_shading(ax, result, firm)
+    ax.fill_between(
+        x, _arr(cover.p5), _arr(cover.p95), color=COLORS[0], alpha=BAND_ALPHA, lw=0, label="p5–p95"
+    )
+    ax.plot(x, _arr(cover.p50), color=COLORS[0], marker="o", ms=3, label="median")
+    _events([ax], result.timeline, ax, _span_days(result))
+    ax.set_xlim(start_date(result), end_date(result))
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("stock cover (days of production)")
+    ax.set_xlabel("month end")
+    ax.set_title(f"{firm_title(result, firm)}: stock cover", loc="left", fontsize=11)
+    _date_axis(ax)
+    _style(ax)
+    _figure_legend(fig, [ax])
+    return fig
+
+
+def stop_shares(result: RunResult, firm: str) -> np.ndarray:
+    """Per month, the share of it the firm was stopped, averaged over replications.
+
+    It comes from the monthly lost production, not from the cover line, so stops inside a
+    month count too. Lost units are days stopped times the firm's daily output, and that output
+    is recovered from the KPIs (production lost / days stopped) of the replications that
+    stopped; where none stopped the shares are all zero."""
+    lost = result.series.get(f"firms.{firm}.lost_units")
+    units = result.kpis.get(f"firms.{firm}.production_lost_units")
+    days = result.kpis.get(f"firms.{firm}.stockout_days")
+    shares = np.zeros(len(result.months))
+    if lost is None or units is None or days is None:
+        return shares
+    u, d = _arr(units.values), _arr(days.values)
+    stopped = d > 0
+    if not np.any(stopped):
+        return shares
+    per_day = float(np.nanmean(u[stopped] / d[stopped]))
+    lengths = np.array([(hi - lo).days for lo, hi in month_bounds(result)], dtype=float)
+    if not per_day > 0:
+        return shares
+    return np.clip(np.nan_to_num(_arr(lost.mean)) / (per_day * np.maximum(lengths, 1.0)), 0, 1)
+
+
+def _stop_shading(ax: Axes, result: RunResult, firm: str, color: str = STOP_COLOR) -> None:
+    """Each month shaded by how much of it the firm was stopped on average (darker: more)."""
+    first = True
+    for (lo, hi), share in zip(month_bounds(result), stop_shares(result, firm), strict=True):
+        if share < 0.005:
+            continue
+        ax.axvspan(
+            _xd(lo),
+            _xd(hi),
+            color=color,
+            alpha=0.08 + 0.5 * float(share),
+            lw=0,
+            gid="stopped",
+            label="stopped (darker: more of the month, on average)" if first else None,
+        )
+        first = False
+
+
+def exports_chart(result: RunResult) -> Figure:
+    """Monthly licensed exports by destination (mean with p5–p95 band), one panel per material,
+    with smuggled (arrived) and seized quantities."""
+    materials = _materials(result)
+    fig, axes = _figure(9, 2.7 * max(1, len(materials)) + 0.4, max(1, len(materials)), 1)
+    x = month_mids(result)
+    span = _span_days(result)
+    for i, (ax, m) in enumerate(zip(axes[:, 0], materials, strict=False)):
+        for j, dest in enumerate(_destinations(result, m)):
+            _band(ax, x, result.series[f"exports.{dest}.{m}"], COLORS[j % len(COLORS)], dest)
+        for name, color, ls in (("smuggled", "0.3", "--"), ("seized", STOP_COLOR, ":")):
+            s = result.series.get(f"{name}.{m}")
+            if s is not None and np.nanmax(_arr(s.p95), initial=0.0) > 0:
+                _band(ax, x, s, color, name, ls=ls)
+        _events([ax], result.timeline, ax if i == 0 else None, span)
+        ax.set_xlim(start_date(result), end_date(result))
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel(f"{m} (t/month)")
+        _date_axis(ax)
+        _style(ax)
+    axes[-1, 0].set_xlabel("month")
+    _figure_legend(fig, axes[:, 0])
+    fig.suptitle("Licensed exports by destination, smuggled and seized", x=0.01, ha="left")
+    return fig
+
+
+PIPELINE = (
+    ("filed", "authority.filed", COLORS[0], "-"),
+    ("approved", "authority.approved", COLORS[2], "-"),
+    ("denied", "authority.denied", STOP_COLOR, "-"),
+    ("returned", "authority.returned", COLORS[1], "-"),
+)
+
+
+def licence_waits(result: RunResult) -> dict[str, np.ndarray]:
+    """Per firm, the replications' mean filing-to-approval waits (days), NaNs left out."""
+    out = {}
+    for k in result.kpis.values():
+        if k.name.startswith("firms.") and k.measure == "licence_wait_days":
+            v = _arr(k.values)
+            out[k.group.split(".", 1)[1]] = v[~np.isnan(v)]
+    return out
+
+
+def pipeline_chart(result: RunResult) -> Figure:
+    """Left: the modelled firms' applications filed, approved, denied and returned per month
+    (means), and on the right-hand axis the applications pending at each month's end (every
+    applicant, with p5–p95 band). Right: the distribution of filing-to-approval waits against
+    the 45-working-day limit."""
+    fig, axes = _figure(12, 4.0, 1, 2, width_ratios=(1.6, 1))
+    ax, hx = axes[0]
+    x = month_mids(result)
+    pending = result.series.get("authority.pending_applications")
+    if pending is not None:
+        px = ax.twinx()
+        px.fill_between(
+            month_ends(result), _arr(pending.p5), _arr(pending.p95), color="0.5", alpha=0.15, lw=0
+        )
+        px.plot(month_ends(result), _arr(pending.mean), color="0.45", ls="--", label="pending")
+        px.set_ylim(bottom=0)
+        px.set_ylabel("pending at month end (all applicants)", color="0.35")
+        px.spines["top"].set_visible(False)
+        ax.plot([], [], color="0.45", ls="--", label="pending (right axis)")
+    for label, name, color, ls in PIPELINE:
+        s = result.series.get(name)
+        if s is not None:
+            ax.plot(x, _arr(s.mean), color=color, ls=ls, marker="o", ms=3, label=label)
+    _events([ax], result.timeline, ax, _span_days(result))
+    ax.set_xlim(start_date(result), end_date(result))
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("modelled firms' applications per month")
+    ax.set_xlabel("month")
+    ax.set_title("Licence pipeline (means)", loc="left", fontsize=11)
+    ax.set_zorder(2)
+    ax.patch.set_visible(False)
+    _date_axis(ax)
+    _style(ax)
+    ax.spines["right"].set_visible(pending is not None)
+    _legend(ax, loc="upper left")
+    _wait_histogram(hx, {f: v for f, v in licence_waits(result).items() if v.size})
+    return fig
+
+
+def _wait_histogram(ax: Axes, waits: dict[str, np.ndarray], stacked: bool = True) -> None:
+    ax.set_xlabel("filing to approval (days; mean per firm and run)")
+    ax.set_ylabel("firm-runs")
+    _style(ax)
+    pooled = np.concatenate(list(waits.values())) if waits else np.array([])
+    if pooled.size == 0:
+        ax.text(0.5, 0.5, "no licence approved in any run", ha="center", transform=ax.transAxes)
+    else:
+        top = max(float(pooled.max()), STATUTORY_CALENDAR_DAYS * 1.1)
+        edges = np.linspace(0.0, top, 25)
+        colors = [COLORS[i % len(COLORS)] for i in range(len(waits))]
+        if stacked:
+            ax.hist(
+                list(waits.values()),
+                bins=edges.tolist(),
+                stacked=True,
+                label=list(waits),
+                color=colors,
+            )
+            over = float(np.mean(pooled > STATUTORY_CALENDAR_DAYS))
+            title = f"Licence waits: {over:.0%} beyond {STATUTORY_WORKING_DAYS} working days"
+        else:
+            for (name, v), c in zip(waits.items(), colors, strict=True):
+                share = float(np.mean(v > STATUTORY_CALENDAR_DAYS))
+                label = f"{name}: {share:.0%} beyond"
+                ax.hist(v, bins=edges.tolist(), histtype="step", lw=1.6, label=label, color=c)
+            title = f"Licence waits against {STATUTORY_WORKING_DAYS} working days"
+        ax.set_title(title, loc="left", fontsize=11)
+    ax.axvline(STATUTORY_CALENDAR_DAYS, color=STOP_COLOR, lw=1.4, gid="mark:45wd")
+    ax.annotate(
+        f"{STATUTORY_WORKING_DAYS} working days ≈ {STATUTORY_CALENDAR_DAYS:.0f} d",
+        (STATUTORY_CALENDAR_DAYS, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -3),
+        textcoords="offset points",
+        va="top",
+        fontsize=7.5,
+        color=STOP_COLOR,
+    )
+    _legend(ax, loc="center right")
+
+
+def _lost_panels(ax: Axes, rows: Sequence[tuple[str, Kpi]], color: str, offset: float = 0) -> None:
+    """Mean as a bar, its 95% interval as a black error bar, p5–p95 as a thin grey line."""
+    y = np.arange(len(rows)) + offset
+    means = np.array([k.summary.mean for _, k in rows])
+    lo = np.array([k.summary.ci_low for _, k in rows])
+    hi = np.array([k.summary.ci_high for _, k in rows])
+    p5 = np.array([k.summary.p5 for _, k in rows])
+    p95 = np.array([k.summary.p95 for _, k in rows])
+    h = 0.7 if offset == 0 else 0.35
+    ax.barh(y, np.nan_to_num(means), height=h, color=color, alpha=0.8)
+    ax.hlines(y, p5, p95, color="0.55", lw=1, gid="p5-p95")
+    err = np.vstack([np.nan_to_num(means - lo), np.nan_to_num(hi - means)])
+    ax.errorbar(np.nan_to_num(means), y, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1.2)
+
+
+def lost_production_chart(result: RunResult) -> Figure:
+    """Production lost per firm in units and in % of the horizon: mean, 95% interval of the
+    mean (black), p5–p95 over replications (grey)."""
+    firms = _firms(result)
+    fig, axes = _figure(11, 0.5 * len(firms) + 1.6, 1, 2, sharey=True)
+    for ax, measure, xlabel in (
+        (axes[0, 0], "production_lost_units", "production lost (units)"),
+        (axes[0, 1], "production_lost_pct", "production lost (% of the period)"),
+    ):
+        rows = [(f, result.kpis[f"firms.{f}.{measure}"]) for f in firms]
+        _lost_panels(ax, rows, COLORS[3])
+        ax.set_xlabel(xlabel)
+        ax.set_xlim(left=0)
+        _style(ax)
+        ax.grid(True, axis="x", color="0.88", lw=0.8)
+    from matplotlib.ticker import StrMethodFormatter
+
+    axes[0, 0].xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axes[0, 0].set_yticks(np.arange(len(firms)), firms)
+    axes[0, 0].invert_yaxis()
+    fig.suptitle(
+        "Lost production: mean, 95% interval (black), p5–p95 of runs (grey)", x=0.01, ha="left"
+    )
+    return fig
+
+
+def result_charts(result: RunResult) -> list[Chart]:
+    """Every chart of one result, in report order."""
+    charts = [
+        Chart(f"cover-{f}", f"Stock cover: {firm_title(result, f)}", cover_chart(result, f))
+        for f in _firms(result)
+    ]
+    if _materials(result):
+        charts.append(Chart("exports", "Monthly exports", exports_chart(result)))
+    if "authority.filed" in result.series:
+        charts.append(Chart("pipeline", "Licence pipeline", pipeline_chart(result)))
+    if _firms(result):
+        charts.append(Chart("lost-production", "Lost production", lost_production_chart(result)))
+    return charts

@@ -1,0 +1,362 @@
+"""Reading a sweep output directory (`read_sweep` into `Sweep`, `SweepPoint`, `SobolIndex`)
+and its charts: KPI against each factor, heat maps, Sobol indices, and `sweep_charts`."""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from reesim.report.plots.common import (
+    COLORS,
+    Chart,
+    _figure,
+    _legend,
+    _slug,
+    _style,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
+META_COLUMNS = {
+    "point",
+    "point_id",
+    "point_index",
+    "index",
+    "id",
+    "n",
+    "replications",
+    "failed",
+    "failures",
+    "errors",
+    "ok",
+    "seed",
+}
+_STAT_COLUMN = re.compile(r"^(?P<kpi>.+?)(?:\.|:|/|__|_)(?P<stat>" + "|".join(STATS) + r")$")
+_NUMBER_WITH_UNIT = re.compile(
+    r"^\s*(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>[a-zA-Z/% ]*)$"
+)
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    factors: dict[str, str]
+    """Factor values as written in points.csv (numbers or values with units, e.g. '30wd')."""
+    stats: dict[str, dict[str, float]]
+    """KPI name -> statistic (mean, ci_low, ci_high, p5, p50, p95, …) -> value."""
+
+
+@dataclass(frozen=True)
+class SobolIndex:
+    kpi: str
+    factor: str
+    s1: float
+    s1_conf: float
+    st: float
+    st_conf: float
+
+
+@dataclass(frozen=True)
+class Sweep:
+    path: str
+    manifest: dict[str, Any]
+    factors: tuple[str, ...]
+    kpis: tuple[str, ...]
+    points: tuple[SweepPoint, ...]
+    sensitivity: tuple[SobolIndex, ...] = field(default=())
+
+    def values(self, kpi: str, stat: str = "mean") -> np.ndarray:
+        return np.array([p.stats.get(kpi, {}).get(stat, math.nan) for p in self.points])
+
+
+def read_sweep(directory: str | Path) -> Sweep:
+    """Read a sweep output directory.
+
+    ``points.csv`` (or ``points.parquet``) has one row per design point: the factor columns
+    (named by dotted path, values as numbers or with units such as ``30wd``) and KPI statistics
+    either wide (``<kpi>.mean``, ``<kpi>.ci_low``, ``<kpi>.ci_high``, ``<kpi>.p5``… — the
+    separator may also be ``:``, ``/``, ``_`` or ``__``) or long (a ``kpi`` column beside ``mean``,
+    ``ci_low``…). Factors are taken from ``sweep.json`` (``factors`` at the top or under
+    ``design`` or ``sweep``: a list of paths, of objects with ``path`` or ``name``, or a mapping by
+    path) or else are the columns that are neither statistics nor bookkeeping (``point``,
+    ``replications``, ``failed``…). ``sensitivity.csv`` has columns ``kpi, factor, S1, S1_conf,
+    ST, ST_conf``. Raises ValueError with a message naming what is missing."""
+    root = Path(directory)
+    manifest: dict[str, Any] = {}
+    if (root / "sweep.json").is_file():
+        manifest = json.loads((root / "sweep.json").read_text(encoding="utf-8"))
+    rows = _read_rows(root)
+    if not rows:
+        raise ValueError(f"{root}: expected a sweep directory with points.csv, got no points")
+    columns = list(rows[0])
+    declared = [f for f in _manifest_factors(manifest) if f in columns]
+    long_format = "kpi" in columns
+    stat_cols: dict[str, tuple[str, str]] = {}
+    if not long_format:
+        prefixes: dict[str, set[str]] = {}
+        for c in columns:
+            m = _STAT_COLUMN.match(c)
+            if m and c not in declared:
+                prefixes.setdefault(m["kpi"], set()).add(m["stat"])
+        for c in columns:
+            m = _STAT_COLUMN.match(c)
+            if m and c not in declared and len(prefixes[m["kpi"]]) >= 2:
+                stat_cols[c] = (m["kpi"], m["stat"])
+    skip = set(STATS) | {"kpi", "unit"} if long_format else set()
+    factors = declared or [
+        c for c in columns if c not in stat_cols and c.lower() not in META_COLUMNS | skip
+    ]
+    points: dict[tuple[str, ...], SweepPoint] = {}
+    for row in rows:
+        key = tuple(str(row.get(f, "")) for f in factors)
+        point = points.setdefault(key, SweepPoint(dict(zip(factors, key, strict=True)), {}))
+        if long_format:
+            point.stats[str(row["kpi"])] = {s: _float(row.get(s)) for s in STATS if s in row}
+        else:
+            for c, (kpi, stat) in stat_cols.items():
+                point.stats.setdefault(kpi, {})[stat] = _float(row.get(c))
+    kpis = list(dict.fromkeys(k for p in points.values() for k in p.stats))
+    return Sweep(
+        str(root),
+        manifest,
+        tuple(factors),
+        tuple(kpis),
+        tuple(points.values()),
+        _read_sensitivity(root / "sensitivity.csv"),
+    )
+
+
+def _read_rows(root: Path) -> list[dict[str, Any]]:
+    if (root / "points.csv").is_file():
+        with (root / "points.csv").open(newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    if (root / "points.parquet").is_file():
+        try:
+            import pyarrow.parquet as pq  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        except ImportError:
+            raise ValueError(
+                f"{root}: expected points.csv (reading points.parquet needs pyarrow)"
+            ) from None
+        return list(pq.read_table(root / "points.parquet").to_pylist())
+    raise ValueError(f"{root}: expected a sweep directory holding points.csv, got none")
+
+
+def _manifest_factors(manifest: dict[str, Any]) -> list[str]:
+    for holder in (manifest, manifest.get("design") or {}, manifest.get("sweep") or {}):
+        found = holder.get("factors") if isinstance(holder, dict) else None
+        if isinstance(found, dict):
+            return [str(k) for k in found]
+        if isinstance(found, list):
+            out = []
+            for f in found:
+                if isinstance(f, str):
+                    out.append(f)
+                elif isinstance(f, dict) and (f.get("path") or f.get("name")):
+                    out.append(str(f.get("path") or f.get("name")))
+            return out
+    return []
+
+
+def _read_sensitivity(path: Path) -> tuple[SobolIndex, ...]:
+    if not path.is_file():
+        return ()
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [{k.strip().lower(): v for k, v in r.items() if k} for r in csv.DictReader(f)]
+
+    def get(r: dict[str, str], *names: str) -> str | None:
+        return next((r[n] for n in names if n in r), None)
+
+    return tuple(
+        SobolIndex(
+            str(get(r, "kpi", "output") or ""),
+            str(get(r, "factor", "parameter", "name") or ""),
+            _float(get(r, "s1")),
+            _float(get(r, "s1_conf", "s1_ci")),
+            _float(get(r, "st")),
+            _float(get(r, "st_conf", "st_ci")),
+        )
+        for r in rows
+    )
+
+
+def _float(x: object) -> float:
+    if x is None or x == "":
+        return math.nan
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def factor_axis(values: Sequence[str]) -> tuple[np.ndarray, str, list[str] | None]:
+    """Positions for factor values: numbers (a common unit such as 'wd' goes to the label), or
+    categories in order of first appearance. Returns (x, unit, category names or None)."""
+    nums, units = [], set()
+    for v in values:
+        m = _NUMBER_WITH_UNIT.match(str(v))
+        if not m:
+            break
+        nums.append(float(m["num"]))
+        units.add(m["unit"].strip())
+    if len(nums) == len(values) and len(units) <= 1:
+        return np.array(nums), next(iter(units), ""), None
+    cats = list(dict.fromkeys(str(v) for v in values))
+    return np.array([cats.index(str(v)) for v in values], dtype=float), "", cats
+
+
+def sweep_factor_chart(sweep: Sweep, kpi: str) -> Figure:
+    """The KPI's mean (with its 95% interval) at each point against each factor, one panel per
+    factor; other factors vary between points at the same value, which shows as spread."""
+    n = max(1, len(sweep.factors))
+    fig, axes = _figure(min(3.6 * n, 14) + 0.6, 3.4, 1, n, sharey=True)
+    mean, lo, hi = (sweep.values(kpi, s) for s in ("mean", "ci_low", "ci_high"))
+    err = np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])
+    for ax, factor in zip(axes[0], sweep.factors, strict=False):
+        x, unit, cats = factor_axis([p.factors[factor] for p in sweep.points])
+        ax.errorbar(x, mean, yerr=err, fmt="o", ms=4, capsize=2, color=COLORS[0], alpha=0.8)
+        if cats is not None:
+            ax.set_xticks(np.arange(len(cats)), cats, rotation=30)
+        ax.set_xlabel(f"{factor} ({unit})" if unit else factor)
+        _style(ax)
+    axes[0, 0].set_ylabel("mean with 95% CI")
+    fig.suptitle(f"{kpi} against each factor", x=0.01, ha="left")
+    return fig
+
+
+def _bins(values: Sequence[str], max_bins: int = 8) -> tuple[np.ndarray, list[str]]:
+    """A bin index per value and the bins' labels: the distinct values when few, else ranges."""
+    x, unit, cats = factor_axis(values)
+    if cats is not None:
+        return x.astype(int), cats
+    distinct = np.unique(x)
+    if distinct.size <= 12:
+        return np.searchsorted(distinct, x), [f"{v:g}{unit}" for v in distinct]
+    edges = np.linspace(distinct[0], distinct[-1], max_bins + 1)
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max_bins - 1)
+    return idx, [f"{a:.3g}–{b:.3g}{unit}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def sweep_heatmap(sweep: Sweep, kpi: str, fx: str, fy: str) -> Figure:
+    """The KPI's mean over a grid of two factors (averaged over any other factors; sampled
+    designs are binned)."""
+    ix, xl = _bins([p.factors[fx] for p in sweep.points])
+    iy, yl = _bins([p.factors[fy] for p in sweep.points])
+    total = np.zeros((len(yl), len(xl)))
+    count = np.zeros((len(yl), len(xl)))
+    mean = sweep.values(kpi)
+    ok = ~np.isnan(mean)
+    np.add.at(total, (iy[ok], ix[ok]), mean[ok])
+    np.add.at(count, (iy[ok], ix[ok]), 1)
+    grid = np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
+    fig, axes = _figure(1.0 * len(xl) + 3.2, 0.5 * len(yl) + 2.4)
+    ax = axes[0, 0]
+    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+    fig.colorbar(image, ax=ax, label=f"{kpi} (mean)")
+    ax.set_xticks(np.arange(len(xl)), xl, rotation=30)
+    ax.set_yticks(np.arange(len(yl)), yl)
+    ax.set_xlabel(fx)
+    ax.set_ylabel(fy)
+    if grid.size <= 100 and np.isfinite(grid).any():
+        mid = float(np.nanmin(grid) + np.nanmax(grid)) / 2
+        for (r, c), v in np.ndenumerate(grid):
+            if not math.isnan(v):
+                color = "white" if v < mid else "black"
+                ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7.5, color=color)
+    ax.set_title(f"{kpi}: {fy} × {fx}", loc="left", fontsize=11)
+    return fig
+
+
+def sobol_chart(sweep: Sweep, kpi: str) -> Figure:
+    """First-order and total Sobol indices of each factor for one KPI, with their confidence
+    intervals, ranked by total index."""
+    rows = sorted(
+        (s for s in sweep.sensitivity if s.kpi == kpi),
+        key=lambda s: -s.st if not math.isnan(s.st) else math.inf,
+    )
+    fig, axes = _figure(7.5, 0.55 * max(len(rows), 2) + 1.6)
+    ax = axes[0, 0]
+    y = np.arange(len(rows))
+    for off, label, vals, conf, color in (
+        (-0.2, "first order (S1)", [s.s1 for s in rows], [s.s1_conf for s in rows], COLORS[0]),
+        (0.2, "total (ST)", [s.st for s in rows], [s.st_conf for s in rows], COLORS[1]),
+    ):
+        ax.barh(
+            y + off,
+            np.nan_to_num(vals),
+            height=0.38,
+            xerr=np.nan_to_num(conf),
+            capsize=2,
+            color=color,
+            label=label,
+        )
+    ax.set_yticks(y, [s.factor for s in rows])
+    ax.invert_yaxis()
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_xlabel("Sobol index (share of variance), 95% CI")
+    ax.set_title(f"Which assumption matters most for {kpi}", loc="left", fontsize=11)
+    _style(ax)
+    _legend(ax, loc="lower right")
+    return fig
+
+
+def sweep_kpis(sweep: Sweep, patterns: Sequence[str] = ()) -> list[str]:
+    """The KPIs to chart: those matching `patterns`; else those with Sobol indices; else the
+    sweep's KPIs if few, else lost production and stockout days per firm (at most eight)."""
+    if patterns:
+        return [k for k in sweep.kpis if any(fnmatch.fnmatchcase(k, p) for p in patterns)]
+    sobol = list(dict.fromkeys(s.kpi for s in sweep.sensitivity if s.kpi in sweep.kpis))
+    if sobol:
+        return sobol[:8]
+    if len(sweep.kpis) <= 6:
+        return list(sweep.kpis)
+    chosen = [
+        k
+        for k in sweep.kpis
+        if fnmatch.fnmatchcase(k, "firms.*.production_lost_pct")
+        or fnmatch.fnmatchcase(k, "firms.*.stockout_days")
+    ]
+    return (chosen or list(sweep.kpis))[:8]
+
+
+def sweep_charts(sweep: Sweep, patterns: Sequence[str] = ()) -> list[Chart]:
+    """For each chosen KPI: the KPI against each factor, a heat map of the two factors that
+    matter most (by total Sobol index when known, else the first two), and the Sobol bars."""
+    charts = []
+    for kpi in sweep_kpis(sweep, patterns):
+        charts.append(
+            Chart(
+                f"sweep-{_slug(kpi)}", f"{kpi} against each factor", sweep_factor_chart(sweep, kpi)
+            )
+        )
+        ranked = [
+            s.factor
+            for s in sorted(
+                (s for s in sweep.sensitivity if s.kpi == kpi and s.factor in sweep.factors),
+                key=lambda s: -s.st if not math.isnan(s.st) else math.inf,
+            )
+        ]
+        pair = (ranked + [f for f in sweep.factors if f not in ranked])[:2]
+        if len(pair) == 2:
+            charts.append(
+                Chart(
+                    f"heatmap-{_slug(kpi)}",
+                    f"{kpi}: {pair[1]} × {pair[0]}",
+                    sweep_heatmap(sweep, kpi, pair[0], pair[1]),
+                )
+            )
+        if any(s.kpi == kpi for s in sweep.sensitivity):
+            charts.append(
+                Chart(f"sobol-{_slug(kpi)}", f"Sobol indices: {kpi}", sobol_chart(sweep, kpi))
+            )
+    return charts
