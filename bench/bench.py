@@ -111,7 +111,7 @@ def sweep_figures(scenario: str, n: int, big: int) -> dict[str, float | int | st
     """Sweep executors and memory (see the module docstring)."""
     from reesim.experiment.dask_executor import DaskExecutor
     from reesim.experiment.runner import run_batches
-    from reesim.experiment.store import execute_sweep
+    from reesim.experiment.sweep import execute_sweep
     from reesim.experiment.sweepfile import adhoc_plan, load_sweep
 
     figures: dict[str, float | int | str] = {}

@@ -28,7 +28,8 @@ from reesim.cli.main import main  # noqa: E402
 from reesim.errors import UsageError  # noqa: E402
 from reesim.experiment.dask_executor import DaskExecutor, TlsFiles  # noqa: E402
 from reesim.experiment.executors import SerialExecutor  # noqa: E402
-from reesim.experiment.store import execute_sweep, read_replications  # noqa: E402
+from reesim.experiment.store import read_replications  # noqa: E402
+from reesim.experiment.sweep import execute_sweep  # noqa: E402
 from reesim.experiment.sweepfile import load_sweep  # noqa: E402
 from tests.test_sweep_run import STOCHASTIC, SWEEP  # noqa: E402
 

@@ -21,7 +21,8 @@ from reesim.errors import SimulationError, UsageError
 from reesim.experiment import runner, store
 from reesim.experiment.executors import ProcessExecutor, SerialExecutor
 from reesim.experiment.runner import run_scenario
-from reesim.experiment.store import column_stats, execute_sweep, read_replications
+from reesim.experiment.store import column_stats, read_replications
+from reesim.experiment.sweep import execute_sweep
 from reesim.experiment.sweepfile import SweepPlan, load_sweep
 from reesim.results.metrics import ReplicationMetrics
 from reesim.results.stats import summarize

@@ -22,7 +22,8 @@ from reesim.experiment.executors import Executor, local_executor
 from reesim.scenario.yamlsource import read_document
 
 if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a sweep runs
-    from reesim.experiment.store import ProgressCallback, SweepOutcome, SweepProgress
+    from reesim.experiment.store import SweepOutcome
+    from reesim.experiment.sweep import ProgressCallback, SweepProgress
     from reesim.experiment.sweepfile import SweepPlan
 
 PLAIN_EVERY_S = 10.0
@@ -124,7 +125,7 @@ def sweep(
 
     Writes sweep.json, parts/*.parquet, points.parquet/.csv, sensitivity.csv; exit 3 on failures.
     """
-    from reesim.experiment.store import execute_sweep
+    from reesim.experiment.sweep import execute_sweep
     from reesim.experiment.sweepfile import adhoc_plan, is_sweep_document, load_sweep
 
     doc = read_document(target)
