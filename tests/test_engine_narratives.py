@@ -974,3 +974,59 @@ def test_returned_application_is_withdrawn_when_no_longer_needed() -> None:
     assert [(d.decision_day, d.outcome) for d in records.decisions] == [(10.0, "return")]
     assert [(s.shipped_day, s.kg) for s in records.shipments] == [(21.0, 31_000.0), (28.0, 7_000.0)]
     assert kpis["authority.applications"] == 1.0
+
+
+APPLY_AHEAD = """
+    authority:
+      controls: {m: true}
+      review: {time: 20d}
+      outcomes: [{approve: 1, deny: 0, return: 0}]
+    firms:
+      f:
+        country: us
+        production: {units_per_day: 10}
+        needs: {m: {rate: 1 t/d}}
+        stockpile: {m: 100 t}
+        ordering: {level: 30 t, review_period: 7d, apply_for: 60 t%s}
+        transit: 5d
+    """
+
+
+def test_without_apply_ahead_the_first_filing_comes_too_late() -> None:
+    # Reviews every 7 days. Position 100 - t first falls short of 30 t at the day-77 review
+    # (23 t: 7 t short): the firm files then, approved at 97, shipped 97, arriving 102; stock
+    # runs out at day 100: stopped 100-102.
+    records, _ = run(build(APPLY_AHEAD % "", horizon="110d"))
+    assert [f.day for f in records.filings] == [77.0]
+    assert records.firms[0].halts == ((100.0, 102.0),)
+
+
+def test_apply_ahead_files_before_an_order_falls_short() -> None:
+    # apply_ahead 28d: at a review on day t the position 100 - t drawn down 28 more days is at or
+    # below 30 t from t = 42, so the firm files for 60 t (apply_for) at the day-42 review;
+    # approved at 62 (its licence covers 60 t), and from the day-77 review on every weekly
+    # shortfall of 7 t ships against it at once: no stoppage. On day 103 (the day-98 shipment
+    # arrives) the position 25 t drawn down 28 days plus the 32 t still licensed is 29 t <= 30 t:
+    # the firm files again, ahead of need.
+    records, _ = run(build(APPLY_AHEAD % ", apply_ahead: 28d", horizon="110d"))
+    assert [f.day for f in records.filings] == [42.0, 103.0]
+    assert [(d.decision_day, d.granted_kg) for d in records.decisions] == [(62.0, 60_000.0)]
+    assert records.firms[0].halts == ()
+    assert [(s.shipped_day, s.kg) for s in records.shipments] == [
+        (day, 7_000.0) for day in (77.0, 84.0, 91.0, 98.0, 105.0)
+    ]
+
+
+def test_apply_ahead_wakes_a_reorder_point_firm_in_time() -> None:
+    # Reorder point 30 t, quantity 40 t, apply_ahead 28d: the position 100 - t reaches 30 + 28 t
+    # at day 42, when the firm wakes by itself and files (for 60 t); approved day 62; at day 70
+    # the reorder point is reached and 40 t ship against the licence: no stoppage. The licence
+    # has 20 t left; position 70 - (t - 70) - 28 + 20 <= 30 from day 102: it files again then.
+    text = (APPLY_AHEAD % ", apply_ahead: 28d").replace(
+        "{level: 30 t, review_period: 7d,",
+        "{policy: reorder_point, reorder_point: 30 t, quantity: 40 t,",
+    )
+    records, _ = run(build(text, horizon="110d"))
+    assert [f.day for f in records.filings] == [42.0, 102.0]
+    assert [(s.shipped_day, s.kg) for s in records.shipments] == [(70.0, 40_000.0)]
+    assert records.firms[0].halts == ()

@@ -12,7 +12,8 @@ Suppliers are tried in the firm's order of preference for the shortfall being or
 - ``exports``: licensed exports of the controlling state. Uncontrolled material, or material
   under a general licence covering the firm or its country, ships at once. Controlled material
   ships against the firm's valid licences; any rest makes the firm file an application (one at
-  a time per material) for `apply_for` or the rest, whichever is larger.
+  a time per material) for `apply_for` or the rest, whichever is larger. With `apply_ahead` the
+  firm files earlier, as soon as its drawn-down position would need a licence within that time.
 - a producer: ships what its shared capacity allows, after its lead time.
 - a gray channel: only for controlled material; ships what its capacity allows, and each
   shipment may be seized on the way.
@@ -156,6 +157,7 @@ class FirmAgent:
                     next_review += world.span_days(ordering.review_period, next_review)
             else:
                 self._reorder()
+            self._apply_ahead()
             self._review_now = False
             world.recorder.firm_point(self.id, self.materials, world.now, tuple(self.stock))
             wait = self._time_to_next(next_review)
@@ -189,6 +191,14 @@ class FirmAgent:
                 elif self._next_reorder_day[self.materials[i]] > now:
                     # still at or below the point after a short order: retry when due
                     candidates.append(self._next_reorder_day[self.materials[i]] - now)
+                m = self.materials[i]
+                if ordering.apply_ahead is not None and self.producing and self.pending[m] is None:
+                    # the instant filing ahead becomes due (checked again then)
+                    ahead = self.world.span_days(ordering.apply_ahead, now)
+                    licensed = sum(lic.remaining_kg for lic in self.licences[m])
+                    lead = (gap + licensed) / float(self.rate[i]) - ahead
+                    if lead > 0:
+                        candidates.append(lead)
         return max(0.0, min(candidates))
 
     def _order_up_to(self) -> None:
@@ -241,15 +251,8 @@ class FirmAgent:
         if not controlled or self._has_general_licence(material):
             self._ship_export(i, material, kg)
             return kg
-        now = self.world.now
         shipped = 0.0
-        valid = [
-            lic
-            for lic in self.licences[material]
-            if lic.expires_day > now and lic.remaining_kg > EPS_KG
-        ]
-        self.licences[material] = valid
-        for lic in sorted(valid, key=lambda lic: lic.expires_day):
+        for lic in sorted(self._valid_licences(material), key=lambda lic: lic.expires_day):
             take = min(lic.remaining_kg, kg - shipped)
             lic.remaining_kg -= take
             shipped += take
@@ -257,19 +260,52 @@ class FirmAgent:
             self._ship_export(i, material, shipped)
         rest = kg - shipped
         if rest > EPS_KG and self.pending[material] is None:
-            apply_for = self.spec.ordering.apply_for
-            ask = max(rest, self._kg(apply_for, i) if apply_for is not None else 0.0)
-            spec = self.spec
-            self.pending[material] = self.authority.new_application(
-                self.id,
-                spec.country,
-                spec.end_use,
-                material,
-                ask,
-                lambda outcome, granted: self._on_decision(material, outcome, granted),
-                lambda: self._needs_licence(material),
-            )
+            self._apply(i, material, rest)
         return shipped
+
+    def _valid_licences(self, material: str) -> list[Licence]:
+        now = self.world.now
+        valid = [
+            lic
+            for lic in self.licences[material]
+            if lic.expires_day > now and lic.remaining_kg > EPS_KG
+        ]
+        self.licences[material] = valid
+        return valid
+
+    def _apply(self, i: int, material: str, shortfall_kg: float) -> None:
+        """File one application for the larger of the shortfall and `apply_for`."""
+        spec = self.spec
+        apply_for = spec.ordering.apply_for
+        ask = max(shortfall_kg, self._kg(apply_for, i) if apply_for is not None else 0.0)
+        self.pending[material] = self.authority.new_application(
+            self.id,
+            spec.country,
+            spec.end_use,
+            material,
+            ask,
+            lambda outcome, granted: self._on_decision(material, outcome, granted),
+            lambda: self._needs_licence(material),
+        )
+
+    def _apply_ahead(self) -> None:
+        """With `apply_ahead`, file for controlled material before an order falls short: when
+        the position drawn down at the planned rate for that long, plus what valid licences
+        still cover, would be at or below the level (or reorder point)."""
+        ordering = self.spec.ordering
+        if ordering.apply_ahead is None:
+            return
+        now = self.world.now
+        ahead = self.world.span_days(ordering.apply_ahead, now)
+        threshold = ordering.level if ordering.policy == "order_up_to" else ordering.reorder_point
+        assert threshold is not None
+        for i, m in enumerate(self.materials):
+            if self.pending[m] is not None or not self._needs_licence(m):
+                continue
+            licensed = sum(lic.remaining_kg for lic in self._valid_licences(m))
+            projected = self._position(i) - float(self.rate[i]) * ahead + licensed
+            if projected <= self._kg(threshold, i) + EPS_KG:
+                self._apply(i, m, self._kg(threshold, i) - projected)
 
     def _needs_licence(self, material: str) -> bool:
         controlled = self.world.params.authority.is_controlled(material, self.spec.country)

@@ -321,7 +321,10 @@ class Ordering(Model):
     ``order_up_to``: every `review_period`, order up to `level` minus the inventory position.
     ``reorder_point``: when the inventory position falls to `reorder_point`, order `quantity`.
     Levels are days of cover or quantities. A licence application asks for `apply_for` (default:
-    the shortfall being ordered) so that one licence can serve several orders.
+    the shortfall being ordered) so that one licence can serve several orders. With
+    `apply_ahead`, the firm files for controlled material before an order falls short: as soon
+    as its position, drawn down for that long, would be below the level (or reorder point)
+    with no licence to cover it.
     """
 
     policy: Literal["order_up_to", "reorder_point"] = Field(
@@ -345,6 +348,11 @@ class Ordering(Model):
         default=None,
         description="Least quantity a licence application asks for; omit to ask for the "
         "shortfall only.",
+    )
+    apply_ahead: DurationValue | None = Field(
+        default=None,
+        description="File for a licence this long before the position is expected to need one; "
+        "omit to file only when an order falls short.",
     )
 
     @model_validator(mode="after")
