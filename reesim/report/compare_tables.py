@@ -224,18 +224,22 @@ def comparison_table(c: Comparison, compared: Compared) -> Table:
         if group:
             table.add_row(Text(group, style="bold"))  # Text: names are never markup
         row = c.kpis[name]
-        d = row.diff
-        cells = (
-            f"  {measure}",
-            row.unit,
-            mean_hw(row.baseline),
-            mean_hw(row.candidate),
-            delta_text(c, row),
-            interval(d.ci_low, d.ci_high) if d else "–",
-            percent(d.rel) if d else "–",
-        )
+        cells = (f"  {measure}", *_value_cells(c, row))
         table.add_row(*map(Text, cells), Text(marker(row), style="bold yellow"))
     return table
+
+
+def _value_cells(c: Comparison, row: KpiComparison) -> tuple[str, ...]:
+    """Unit, both means, Δ, its interval and the relative change: the cells every form shows."""
+    d = row.diff
+    return (
+        row.unit,
+        mean_hw(row.baseline),
+        mean_hw(row.candidate),
+        delta_text(c, row),
+        interval(d.ci_low, d.ci_high) if d else "–",
+        percent(d.rel) if d else "–",
+    )
 
 
 def gates_list(report: GateReport, several: bool) -> RenderableType:
@@ -316,17 +320,7 @@ def compare_markdown(compared: Compared) -> str:
         ]
         for name in shown:
             row = c.kpis[name]
-            d = row.diff
-            cells = [
-                f"`{name}`",
-                row.unit,
-                mean_hw(row.baseline),
-                mean_hw(row.candidate),
-                delta_text(c, row),
-                interval(d.ci_low, d.ci_high) if d else "–",
-                percent(d.rel) if d else "–",
-                "**\\***" if row.significant else "",
-            ]
+            cells = [f"`{name}`", *_value_cells(c, row), "**\\***" if row.significant else ""]
             lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
         lines.append("")
     lines += [f"<sub>\\{footnote(compared).replace(chr(10), '<br>')}</sub>", ""]

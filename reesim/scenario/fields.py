@@ -6,7 +6,6 @@ Each type serialises back to the text a user would write, so a dumped scenario l
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from pydantic import Field, PlainSerializer, PlainValidator, WithJsonSchema
@@ -76,5 +75,3 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 """A probability or a share of a quantity, in [0, 1]."""
 
 Name = Annotated[str, Field(min_length=1)]
-
-DateValue = date
