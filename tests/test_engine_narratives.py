@@ -20,8 +20,7 @@ import pytest
 
 from reesim.engine.recorder import Decision, RunRecords
 from reesim.engine.run import simulate
-from reesim.engine.world import CountingEnvironment
-from reesim.errors import ScenarioError
+from reesim.errors import ScenarioError, SimulationError
 from reesim.results.metrics import measure
 from reesim.scenario.load import ResolvedScenario, load_text
 
@@ -203,6 +202,13 @@ def test_controlled_material_waits_for_licence_then_ships() -> None:
             outcome="approve",
             escalated=False,
             forced=False,
+            destination="us",
+            end_use="civil",
+            exporter="",
+            applicant=0,
+            sequence=0,
+            submission=0,
+            review_work=10.0,
         ),
     )
     assert ships(records) == [
@@ -565,8 +571,7 @@ def test_producer_capacity_is_shared_by_its_buyers() -> None:
     # Two firms draw from one 100 kg/day producer, both reviewing every 20 days. On each review
     # day the first firm to act takes the 2 t accrued since the last draw and the other finds
     # nothing: one 2 t shipment per review day, not two. (Which firm acts first on a day depends
-    # on when SimPy scheduled their wake-ups, e.g. a delivery reschedules the receiver's review
-    # behind the other firm's; that order is not the point here.)
+    # on when their wake-ups were scheduled; that order is not the point here.)
     resolved = build(
         AUTH_APPROVE.format(controlled="false", review="10d"),
         """
@@ -590,7 +595,7 @@ def test_producer_capacity_is_shared_by_its_buyers() -> None:
         (40.0, 2_000.0),
         (60.0, 2_000.0),
     ]
-    assert {s.firm for s in records.shipments} == {"f", "g"}
+    assert {s.firm for s in records.shipments} <= {"f", "g"}
 
 
 GRAY = """
@@ -672,7 +677,8 @@ def test_controls_lifted_mid_run_wake_the_firm_and_the_next_order_ships() -> Non
         (12.0, 17.0, 20_000.0),
         (17.0, 22.0, 20_000.0),
     ]
-    assert 12.0 in records.firms[0].times
+    trace = records.firms[0]
+    assert np.interp(12.0, trace.times, trace.stocks_kg[:, 0]) == 18_000.0
 
 
 def test_capacity_change_takes_effect_on_its_date() -> None:
@@ -910,10 +916,9 @@ def test_reorder_point_with_limited_capacity_does_not_split_orders_without_end()
     assert records.events_processed <= 1_000
 
 
-def test_zero_time_return_cycle_does_not_hang() -> None:
-    # Filed at day 0, reviewed in no time, returned, resubmitted after no time, ... SimPy's
-    # clock never leaves day 0. Either the scenario is refused when loaded or the run ends; a
-    # budget of events turns the hang into a RuntimeError.
+def test_zero_time_return_cycle_is_refused_at_load() -> None:
+    # Filed at day 0, reviewed in no time, returned, resubmitted after no time, ... the clock
+    # would never leave day 0: the loader refuses a resubmission delay with mean 0.
     text = """
         authority:
           controls: {m: true}
@@ -927,22 +932,33 @@ def test_zero_time_return_cycle_does_not_hang() -> None:
             needs: {m: {rate: 1 t/d}}
             stockpile: {m: 30 t}
         """
-    try:
-        resolved = build(text, horizon="10d")
-    except ScenarioError:
-        return
-    original = CountingEnvironment.step
+    with pytest.raises(ScenarioError, match="resubmit_delay with a mean > 0"):
+        build(text, horizon="10d")
 
-    def step(env: CountingEnvironment) -> None:
-        if env.events_processed >= 100_000:
-            raise RuntimeError(f"no end in sight: 100000 events by day {env.now}")
-        original(env)
 
-    setattr(CountingEnvironment, "step", step)  # noqa: B010 - mypy rejects the assignment
-    try:
-        simulate(resolved, 7, 0)
-    finally:
-        setattr(CountingEnvironment, "step", original)  # noqa: B010
+def test_event_budget_ends_a_runaway_replication_with_its_cause() -> None:
+    # A legal but absurd world: 100 background applications a day on a 10-day horizon is
+    # ~1,000 arrivals, several events each. A budget of 500 events ends it with a message that
+    # names the budget and the day reached, as a SimulationError (exit 3), not a hang.
+    resolved = build(
+        """
+        authority:
+          controls: {m: true}
+          review: {time: 1d}
+          outcomes: [{approve: 1, deny: 0, return: 0}]
+          background: {rate_per_day: 100}
+        firms:
+          f:
+            country: us
+            production: {units_per_day: 10}
+            needs: {m: {rate: 1 t/d}}
+            stockpile: {m: 30 t}
+        """,
+        horizon="10d",
+    )
+    with pytest.raises(SimulationError, match=r"more than 500 events in one replication by day"):
+        simulate(resolved, 7, 0, budget=500)
+    assert simulate(resolved, 7, 0).events_processed > 500  # the default budget lets it finish
 
 
 def test_returned_application_is_withdrawn_when_no_longer_needed() -> None:
@@ -1005,11 +1021,11 @@ def test_apply_ahead_files_before_an_order_falls_short() -> None:
     # apply_ahead 28d: at a review on day t the position 100 - t drawn down 28 more days is at or
     # below 30 t from t = 42, so the firm files for 60 t (apply_for) at the day-42 review;
     # approved at 62 (its licence covers 60 t), and from the day-77 review on every weekly
-    # shortfall of 7 t ships against it at once: no stoppage. On day 103 (the day-98 shipment
-    # arrives) the position 25 t drawn down 28 days plus the 32 t still licensed is 29 t <= 30 t:
-    # the firm files again, ahead of need.
+    # shortfall of 7 t ships against it at once: no stoppage. After the day-98 review the
+    # position 30 - (t - 98) drawn down 28 days plus the 32 t still licensed falls to 30 t at
+    # t = 102: the firm wakes at that computed instant and files again, ahead of need.
     records, _ = run(build(APPLY_AHEAD % ", apply_ahead: 28d", horizon="110d"))
-    assert [f.day for f in records.filings] == [42.0, 103.0]
+    assert [f.day for f in records.filings] == [42.0, 102.0]
     assert [(d.decision_day, d.granted_kg) for d in records.decisions] == [(62.0, 60_000.0)]
     assert records.firms[0].halts == ()
     assert [(s.shipped_day, s.kg) for s in records.shipments] == [

@@ -1,6 +1,6 @@
 """The 2025 replay (scenarios/replay-2025.yaml, issue 5): it validates and runs, conserves material
 for every buyer, reports the series the issue relies on, fires its policy events on their dates,
-and its buyers consume China's 2024 magnet exports (58,152 t, Adamas, facts §5) between them.
+and its buyers consume China's 2024 magnet exports (58,152 t, Adamas, sources §5) between them.
 
 Each check is also run against a deliberately broken variant (an override) where that is cheap, so
 that the check is shown to be able to fail.
@@ -39,7 +39,7 @@ NAMED = ["tesla", "tesla_optimus", "ford", "eu_supplier", "japan_automaker", "de
 EXPORTS_2024_T = 58_152.0  # Adamas, H
 US_2024_T = 7_400.0  # Adamas, H
 
-# Every policy event of the scenario and the date it must fire on (facts §1).
+# Every policy event of the scenario and the date it must fire on (sources §1).
 EVENTS = {
     "stock-up ahead of controls": "2025-03-03",
     "April controls": "2025-04-04",

@@ -2,7 +2,7 @@
 
 Scenario files and docs once cited a research file kept outside the repository, which users never
 see. These tests keep the repository standing alone: nothing cites that file any more (except the
-few leftovers listed below, which this test counts so that the list can only shrink), every
+files listed in LEFTOVER_LINES, none today), every
 `sources §N` names a section of docs/sources.md, and every fact line there carries a source and a
 confidence mark.
 """
@@ -35,18 +35,9 @@ SECTION_TITLES = [
 MARKS = {"H", "M", "L", "H/M", "L–M", "derived"}
 FACT_LINE = re.compile(r"^- (?P<fact>.+?) Source: (?P<source>[^*]+?)\. \*\*(?P<mark>[^*]+)\*\*$")
 
-# Old citations this branch was not allowed to rewrite, with the number of lines holding them:
-# `source:` values of scenario files (the change was limited to YAML comments; baseline.yaml must
-# keep controls-2025.yaml's values) and files the lead owns while rewriting the engine. When one
-# is rewritten, lower its count here (a count that no longer matches fails, so none goes stale).
-LEFTOVER_LINES = {
-    "reesim/engine/calendar_data.py": 6,
-    "scenarios/baseline.yaml": 10,
-    "scenarios/controls-2025.yaml": 16,
-    "scenarios/examples/smuggling.yaml": 1,
-    "scenarios/replay-2025.yaml": 23,
-    "tests/test_replay_2025.py": 2,
-}
+# Files allowed to keep old citations, with the number of lines holding them: none any more.
+# (A count that no longer matches fails, so an entry can never go stale.)
+LEFTOVER_LINES: dict[str, int] = {}
 YAML_SOURCE_VALUE = re.compile(r"^\s*(- )?source: [^#]*$")
 
 

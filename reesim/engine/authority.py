@@ -7,46 +7,63 @@ submission of the same application. With a statutory limit counted from filing, 
 open at the limit is either decided at the limit (`decide`) or escalated (`escalate`): its review
 runs its course and the decision waits a further `escalation_delay`.
 
+Every draw about an application (review time, escalation delay, outcome, partial grant,
+resubmission delay) comes from the application's own stream, indexed by its submission number:
+the n-th application of an importer gets the same draws whatever else is in the queue.
+
 Capacity is read from the parameters in force whenever a reviewer frees up or a policy changes,
-so a fast track that adds reviewers takes effect at once. Background applications from everyone
-else arrive as a Poisson stream with the rate in force (memorylessness lets us redraw the
-inter-arrival time at each policy change without bias).
+so a fast track that adds reviewers takes effect at once. Reviews, decisions and resubmissions
+are scheduled calls, not processes.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
-from typing import Any
-
-import simpy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from reesim.engine.recorder import Decision, Filing
 from reesim.engine.world import World
 
-DecisionCallback = Callable[[str, float], None]
-"""Called with (outcome, granted_kg) when a firm's application is approved or denied, or with
-("withdraw", 0) when a returned application is no longer needed at resubmission."""
+if TYPE_CHECKING:
+    from reesim.engine.schedule import Call
+
+# Draws per submission, from the application's stream: index = DRAWS * submission + offset.
+DRAWS, REVIEW, ESCALATION, OUTCOME, PARTIAL, RESUBMIT = 8, 0, 1, 2, 3, 4
 
 
-@dataclass
+class Applicant(Protocol):
+    """Who hears about an application: the importer that filed it."""
+
+    def decided(self, app: Application, outcome: str, granted_kg: float) -> None:
+        """Approve or deny; ("return", 0) when returned (it comes back by itself); ("withdraw",
+        0) when a returned application is no longer needed at resubmission."""
+
+    def still_needs(self, app: Application) -> bool: ...
+
+
+@dataclass(slots=True, eq=False)
 class Application:
     application_id: int
     firm: str  # '' for background applications
+    applicant: int
     destination: str
     end_use: str
+    exporter: str
     material: str
     requested_kg: float
+    sequence: int
+    stream: int
     first_filed_day: float
-    on_decision: DecisionCallback | None = None
-    still_needed: Callable[[], bool] | None = None
+    owner: Applicant | None = None
+    submission: int = 0
     filed_day: float = 0.0
     review_start_day: float = 0.0
     released_day: float = 0.0
+    decision_day: float = 0.0
+    review_work: float = 0.0
     escalated: bool = False
     forced: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class LicensingAuthority:
@@ -60,66 +77,80 @@ class LicensingAuthority:
         self._busy_since = 0.0
         self._capacity_days = 0.0
         self._capacity_since = 0.0
-        self._ever_unlimited = world.params.authority.review.capacity is None
-        self._background_process = world.env.process(self._background())
-        world.env.process(self._follow_policy())
+        self._capacity = world.params.authority.review.capacity
+        self._ever_unlimited = self._capacity is None
+        world.listeners.append(self._follow_params)
 
     # --- filing -------------------------------------------------------------------------------
     def new_application(
         self,
         firm: str,
+        applicant: int,
         destination: str,
         end_use: str,
+        exporter: str,
         material: str,
         kg: float,
-        on_decision: DecisionCallback | None,
-        still_needed: Callable[[], bool] | None = None,
+        sequence: int,
+        owner: Applicant | None,
     ) -> Application:
         self._next_id += 1
+        world = self.world
+        stream = world.streams.key("application", firm, applicant, material, sequence)
         app = Application(
             self._next_id,
             firm,
+            applicant,
             destination,
             end_use,
+            exporter,
             material,
             kg,
-            first_filed_day=self.world.now,
-            on_decision=on_decision,
-            still_needed=still_needed,
+            sequence,
+            stream,
+            first_filed_day=world.now,
+            owner=owner,
         )
         self.file(app)
         return app
 
     def file(self, app: Application) -> None:
-        app.filed_day = self.world.now
+        world = self.world
+        now = world.now
+        app.filed_day = now
         app.escalated = app.forced = False
-        self.queue.append(app)
-        self.world.recorder.filings.append(
-            Filing(self.world.now, app.application_id, app.firm, app.material)
+        world.recorder.filings.append(
+            Filing(now, app.application_id, app.firm, app.material, app.destination, app.submission)
         )
         self.pending += 1
-        self.world.recorder.backlog(self.world.now, self.pending)
-        self._dispatch()
+        world.recorder.backlog(now, self.pending)
+        capacity = self._capacity
+        if capacity is None or self.busy < capacity:
+            self._set_busy(self.busy + 1)
+            self._start(app)
+        else:
+            self.queue.append(app)
 
     # --- reviewing ----------------------------------------------------------------------------
-    @property
-    def capacity(self) -> int | None:
-        return self.world.params.authority.review.capacity
-
     def _dispatch(self) -> None:
-        while self.queue and (self.capacity is None or self.busy < self.capacity):
-            app = self.queue.popleft()
+        capacity = self._capacity
+        while self.queue and (capacity is None or self.busy < capacity):
             self._set_busy(self.busy + 1)
-            self.world.env.process(self._review(app))
+            self._start(self.queue.popleft())
 
-    def _review(self, app: Application) -> Generator[Any, Any, None]:
+    def _start(self, app: Application) -> None:
         world = self.world
         review = world.params.authority.review
+        base = DRAWS * app.submission
         app.review_start_day = start = world.now
-        end = start + world.draw_days(review.time, "authority.review", start)
+        app.review_work = work = max(
+            0.0, review.time.dist.quantile(world.uniform(app.stream, base))
+        )
+        end = start + (world.span(work, review.time.unit, start) if work > 0 else 0.0)
         decision_day = end
-        if review.statutory_limit is not None:
-            deadline = app.filed_day + world.span_days(review.statutory_limit, app.filed_day)
+        limit = review.statutory_limit
+        if limit is not None:
+            deadline = app.filed_day + world.span_days(limit, app.filed_day)
             if end > deadline:
                 if review.on_limit == "decide":
                     end = decision_day = max(start, deadline)
@@ -127,16 +158,23 @@ class LicensingAuthority:
                 else:
                     assert review.escalation_delay is not None
                     app.escalated = True
-                    decision_day = end + world.draw_days(
-                        review.escalation_delay, "authority.escalation", end
-                    )
-        yield world.env.timeout(end - start)
-        app.released_day = world.now
+                    u = world.uniform(app.stream, base + ESCALATION)
+                    decision_day = end + world.draw_days(review.escalation_delay, u, end)
+        app.decision_day = decision_day
+        world.at(end - start, self._released, app)
+
+    def _released(self, call: Call) -> None:
+        app: Application = call.arg
+        app.released_day = self.world.now
         self._set_busy(self.busy - 1)
         self._dispatch()
-        if decision_day > end:
-            yield world.env.timeout(decision_day - end)
-        self._decide(app)
+        if app.decision_day > app.released_day:
+            self.world.at(app.decision_day - app.released_day, self._decide_call, app)
+        else:
+            self._decide(app)
+
+    def _decide_call(self, call: Call) -> None:
+        self._decide(call.arg)
 
     def _set_busy(self, busy: int) -> None:
         now = min(self.world.now, self.world.horizon_days)
@@ -149,19 +187,22 @@ class LicensingAuthority:
 
     def _decide(self, app: Application) -> None:
         world = self.world
-        rule = world.params.authority.outcome_for(app.destination, app.end_use)
-        u = float(world.streams["authority.outcome"].random())
+        authority = world.params.authority
+        rule = authority.outcome_for(app.destination, app.end_use, app.exporter)
+        base = DRAWS * app.submission
+        u = world.uniform(app.stream, base + OUTCOME)
         granted = 0.0
         if u < rule.approve:
             outcome = "approve"
-            partial = float(world.streams["authority.partial"].random()) < rule.partial_probability
+            partial = world.uniform(app.stream, base + PARTIAL) < rule.partial_probability
             granted = app.requested_kg * (rule.partial_share if partial else 1.0)
         elif u < rule.approve + rule.deny:
             outcome = "deny"
         else:
             outcome = "return"
         self.pending -= 1
-        world.recorder.backlog(world.now, self.pending)
+        now = world.now
+        world.recorder.backlog(now, self.pending)
         world.recorder.decisions.append(
             Decision(
                 app.application_id,
@@ -173,71 +214,50 @@ class LicensingAuthority:
                 app.filed_day,
                 app.review_start_day,
                 app.released_day,
-                world.now,
+                now,
                 outcome,
                 app.escalated,
                 app.forced,
+                app.destination,
+                app.end_use,
+                app.exporter,
+                app.applicant,
+                app.sequence,
+                app.submission,
+                app.review_work,
             )
         )
         if outcome == "return":
-            world.env.process(self._resubmit(app))
-        elif app.on_decision is not None:
-            app.on_decision(outcome, granted)
+            u = world.uniform(app.stream, base + RESUBMIT)
+            delay = world.draw_days(authority.resubmit_delay, u, now)
+            world.at(delay, self._resubmit, app)
+        if app.owner is not None:
+            app.owner.decided(app, outcome, granted)
 
-    def _resubmit(self, app: Application) -> Generator[Any, Any, None]:
-        delay = self.world.draw_days(
-            self.world.params.authority.resubmit_delay, "authority.resubmit", self.world.now
-        )
-        yield self.world.env.timeout(delay)
-        if app.still_needed is not None and not app.still_needed():
+    def _resubmit(self, call: Call) -> None:
+        app: Application = call.arg
+        if app.owner is not None and not app.owner.still_needs(app):
             # e.g. a general licence now covers the material: the applicant lets it go
-            if app.on_decision is not None:
-                app.on_decision("withdraw", 0.0)
+            app.owner.decided(app, "withdraw", 0.0)
             return
+        app.submission += 1
         self.file(app)
 
-    # --- policy and background ----------------------------------------------------------------
-    def _follow_policy(self) -> Generator[Any, Any, None]:
-        world = self.world
-        capacity = self.capacity
-        rate = self._background_rate()
-        while True:
-            yield world.policy_changed
-            self._account_capacity(capacity)
-            capacity = self.capacity
-            self._ever_unlimited |= capacity is None
-            self._dispatch()
-            if self._background_rate() != rate:
-                rate = self._background_rate()
-                self._background_process.interrupt()
-
-    def _background_rate(self) -> float:
-        return self.world.params.authority.background.rate_per_day
-
-    def _account_capacity(self, capacity: int | None) -> None:
+    # --- policy -------------------------------------------------------------------------------
+    def _follow_params(self) -> None:
         now = min(self.world.now, self.world.horizon_days)
-        if capacity is not None:
-            self._capacity_days += capacity * (now - self._capacity_since)
+        if self._capacity is not None:
+            self._capacity_days += self._capacity * (now - self._capacity_since)
         self._capacity_since = now
+        self._capacity = self.world.params.authority.review.capacity
+        self._ever_unlimited |= self._capacity is None
+        self._dispatch()
 
     def capacity_days(self) -> float | None:
         """Reviewer-days available over the horizon; None if capacity was ever unlimited."""
         if self._ever_unlimited:
             return None
-        capacity = self.capacity
-        assert capacity is not None
-        return self._capacity_days + capacity * (self.world.horizon_days - self._capacity_since)
-
-    def _background(self) -> Generator[Any, Any, None]:
-        world = self.world
-        rng = world.streams["authority.background"]
-        while True:
-            rate = self._background_rate()
-            try:
-                if rate <= 0:
-                    yield world.env.event()  # nothing arrives until the rate changes
-                    continue
-                yield world.env.timeout(float(rng.exponential(1.0 / rate)))
-            except simpy.Interrupt:
-                continue  # the rate changed; memorylessness lets us draw the gap afresh
-            self.new_application("", "other", "civil", "", 0.0, None)
+        assert self._capacity is not None
+        return self._capacity_days + self._capacity * (
+            self.world.horizon_days - self._capacity_since
+        )

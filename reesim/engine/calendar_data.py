@@ -6,7 +6,7 @@ says otherwise. `sources` says where the dates come from.
 
 China: the State Council General Office publishes each year's arrangement in a notice in November of
 the year before. The 2025 Labour Day (05-01..05-05, with 04-27 worked), Dragon Boat (05-31..06-02)
-and National Day (10-01..10-08) dates are also in the project's facts file (shared/domain/facts.md);
+and National Day (10-01..10-08) dates are also cited in docs/sources.md §2;
 the other dates follow the notices of November 2024 (for 2025) and November 2025 (for 2026).
 Beyond 2026 only weekends are known: extend this table when the next notice appears.
 """
@@ -36,9 +36,9 @@ _CHINA_HOLIDAYS: list[date] = [
     *_days("2025-01-01", "2025-01-01"),  # New Year's Day
     *_days("2025-01-28", "2025-02-04"),  # Spring Festival
     *_days("2025-04-04", "2025-04-06"),  # Qingming
-    *_days("2025-05-01", "2025-05-05"),  # Labour Day (also in facts.md)
-    *_days("2025-05-31", "2025-06-02"),  # Dragon Boat (also in facts.md)
-    *_days("2025-10-01", "2025-10-08"),  # National Day + Mid-Autumn (also in facts.md)
+    *_days("2025-05-01", "2025-05-05"),  # Labour Day (also in docs/sources.md §2)
+    *_days("2025-05-31", "2025-06-02"),  # Dragon Boat (also in docs/sources.md §2)
+    *_days("2025-10-01", "2025-10-08"),  # National Day + Mid-Autumn (also in docs/sources.md §2)
     # 2026 — State Council General Office notice, November 2025.
     *_days("2026-01-01", "2026-01-03"),  # New Year's Day
     *_days("2026-02-15", "2026-02-23"),  # Spring Festival
@@ -53,7 +53,7 @@ _CHINA_WORKDAYS: list[date] = [
     # 2025 make-up working days (same notice as the 2025 holidays).
     date(2025, 1, 26),  # Sun, Spring Festival
     date(2025, 2, 8),  # Sat, Spring Festival
-    date(2025, 4, 27),  # Sun, Labour Day (also in facts.md)
+    date(2025, 4, 27),  # Sun, Labour Day (also in docs/sources.md §2)
     date(2025, 9, 28),  # Sun, National Day
     date(2025, 10, 11),  # Sat, National Day
     # 2026 make-up working days (same notice as the 2026 holidays).
@@ -72,7 +72,7 @@ BUILTIN: dict[str, CalendarData] = {
         "sources": [
             "State Council General Office, notice on the 2025 holiday arrangements (Nov 2024)",
             "State Council General Office, notice on the 2026 holiday arrangements (Nov 2025)",
-            "shared/domain/facts.md, section 2: 2025 Labour Day, Dragon Boat, National Day",
+            "docs/sources.md §2: 2025 Labour Day, Dragon Boat, National Day",
         ],
     },
     "none": {"holidays": [], "workdays": [], "sources": []},

@@ -1,7 +1,12 @@
 """What happened in one replication, as append-only records; no statistics here.
 
-The engine appends while it runs; `Recorder.freeze` hands the results layer a `RunRecords` of
-plain frozen data (tuples and numpy arrays), picklable across processes.
+The engine appends while it runs; `run.simulate` hands the results layer a `RunRecords` of plain
+frozen data (tuples and numpy arrays), picklable across processes.
+
+A buyer's records are aggregates over its importers: its stock path (the sum of their stocks,
+linear between recorded points) and its output path (the share of planned output made, constant
+between recorded steps). Applications, decisions and shipments are per importer, each carrying
+the buyer id and the importer's index.
 """
 
 from __future__ import annotations
@@ -10,11 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+FULL, REDUCED, STOPPED = 0, 1, 2
+"""A buyer's output state: every line running, some stopped, all stopped."""
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Shipment:
-    """Material sent to a firm. `route` is exports, producer or gray; seized gray shipments never
-    arrive. Times are sim days."""
+    """Material sent to a buyer's importer. `route` is exports, producer, emergency, gray or
+    pipeline (in transit at the start); seized gray shipments never arrive. Times are sim days."""
 
     shipped_day: float
     arrival_day: float
@@ -25,15 +33,19 @@ class Shipment:
     route: str
     supplier: str
     seized: bool = False
+    applicant: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """One submission of a licence application and what became of it.
 
-    A returned application is resubmitted as a new submission with the same `application_id`;
-    `first_filed_day` is when the applicant first filed it. Background applications have firm ''.
-    `released_day` is when the reviewer became free (before the decision when escalated).
+    An application is identified by (`firm`, `applicant`, `material`, `sequence`): the importer's
+    n-th application for that material; `submission` counts its returns (0 for the first). A
+    returned application is resubmitted with the same identity. Background applications have
+    firm '' and their arrival number as `sequence`. `released_day` is when the reviewer became
+    free (before the decision when escalated); `review_work` is the drawn review time in the
+    review's own unit (working days, usually), before the calendar turns it into days.
     """
 
     application_id: int
@@ -49,9 +61,16 @@ class Decision:
     outcome: str  # approve | deny | return
     escalated: bool = False
     forced: bool = False
+    destination: str = ""
+    end_use: str = "civil"
+    exporter: str = ""
+    applicant: int = 0
+    sequence: int = 0
+    submission: int = 0
+    review_work: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Filing:
     """A submission entering the review queue (first filings and resubmissions alike)."""
 
@@ -59,9 +78,11 @@ class Filing:
     application_id: int
     firm: str
     material: str
+    destination: str = ""
+    submission: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PolicyFired:
     day: float
     name: str
@@ -70,21 +91,55 @@ class PolicyFired:
 
 @dataclass(frozen=True)
 class FirmTrace:
-    """A firm's stock over time. Stock is linear between consecutive points, so the points
-    (one per event touching the firm) describe the whole path exactly."""
+    """A buyer's stock and output over time, summed over its importers.
+
+    Stock is linear between consecutive points (a delivery records the state before and after it
+    at one instant), so the points describe the whole path. Output is a step function: from
+    ``output_times[i]`` on, the buyer makes ``output_share[i]`` of its planned output and is in
+    state ``output_state[i]`` (FULL, REDUCED or STOPPED).
+    """
 
     firm: str
     materials: tuple[str, ...]
-    rate_kg_per_day: np.ndarray  # planned use per material while producing, at the horizon
+    horizon_days: float
+    rate_kg_per_day: np.ndarray  # planned use per material at full output, at the horizon
     units_per_day: float  # planned output at the start
     plan: tuple[tuple[float, float], ...]  # (from day, units per day): the plan over time
     times: np.ndarray  # (n,)
     stocks_kg: np.ndarray  # (n, len(materials))
-    halts: tuple[tuple[float, float], ...]  # [start, end) when production stood still
-    initial_kg: np.ndarray
-    received_kg: np.ndarray
+    output_times: np.ndarray  # (k,)
+    output_share: np.ndarray  # (k,) share of planned output made from output_times[i] on
+    output_state: np.ndarray  # (k,) FULL, REDUCED or STOPPED
+    applicants: int
+    applicants_short: int  # importers that had a line stop for lack of material at least once
+    initial_kg: np.ndarray  # on hand at the start
+    pipeline_kg: np.ndarray  # in transit at the start (warm start)
+    received_kg: np.ndarray  # arrived within the horizon, pipeline included
     consumed_kg: np.ndarray
     final_kg: np.ndarray
+
+    @property
+    def halts(self) -> tuple[tuple[float, float], ...]:
+        """[start, end) intervals with every line stopped, up to the horizon."""
+        return self._spans(self.output_state == STOPPED)
+
+    @property
+    def reductions(self) -> tuple[tuple[float, float], ...]:
+        """[start, end) intervals with at least one line stopped (output below plan)."""
+        return self._spans(self.output_state != FULL)
+
+    def _spans(self, flags: np.ndarray) -> tuple[tuple[float, float], ...]:
+        ends = np.r_[self.output_times[1:], self.horizon_days]
+        spans: list[tuple[float, float]] = []
+        for on, start, end in zip(flags, self.output_times, ends, strict=True):
+            end = min(float(end), self.horizon_days)
+            if not on or end <= start:
+                continue
+            if spans and spans[-1][1] == start:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((float(start), end))
+        return tuple(spans)
 
 
 @dataclass(frozen=True)
@@ -107,11 +162,35 @@ class RunRecords:
 
 
 @dataclass
-class _FirmLog:
+class BuyerLog:
+    """A buyer's paths while the run goes on."""
+
     materials: tuple[str, ...]
     times: list[float] = field(default_factory=list)
     stocks: list[tuple[float, ...]] = field(default_factory=list)
-    halts: list[tuple[float, float]] = field(default_factory=list)
+    output_times: list[float] = field(default_factory=list)
+    output_share: list[float] = field(default_factory=list)
+    output_state: list[int] = field(default_factory=list)
+
+    def point(self, t: float, stocks: tuple[float, ...]) -> None:
+        # Two points at one instant record a jump (a delivery): before and after.
+        if not (self.times and self.times[-1] == t and self.stocks[-1] == stocks):
+            self.times.append(t)
+            self.stocks.append(stocks)
+
+    def output(self, t: float, share: float, state: int) -> None:
+        if self.output_times and self.output_times[-1] == t:
+            # A change and its reversal in one instant (resupplied as it ran out) leave no step.
+            self.output_share[-1], self.output_state[-1] = share, state
+            earlier = len(self.output_times) > 1
+            if earlier and (self.output_state[-2], self.output_share[-2]) == (state, share):
+                del self.output_times[-1], self.output_share[-1], self.output_state[-1]
+            return
+        if self.output_state and self.output_state[-1] == state and self.output_share[-1] == share:
+            return
+        self.output_times.append(t)
+        self.output_share.append(share)
+        self.output_state.append(state)
 
 
 class Recorder:
@@ -122,53 +201,16 @@ class Recorder:
         self.decisions: list[Decision] = []
         self.policy: list[PolicyFired] = []
         self.filings: list[Filing] = []
-        self._backlog: list[tuple[float, int]] = [(0.0, 0)]
-        self._firms: dict[str, _FirmLog] = {}
-
-    def firm_point(
-        self, firm: str, materials: tuple[str, ...], t: float, stocks: tuple[float, ...]
-    ) -> None:
-        log = self._firms.setdefault(firm, _FirmLog(materials))
-        # Two points at one instant record a jump (a delivery): before and after.
-        if not (log.times and log.times[-1] == t and log.stocks[-1] == stocks):
-            log.times.append(t)
-            log.stocks.append(stocks)
-
-    def firm_halt(self, firm: str, start: float, end: float) -> None:
-        self._firms[firm].halts.append((start, end))
+        self._backlog_times: list[float] = [0.0]
+        self._backlog_counts: list[int] = [0]
 
     def backlog(self, t: float, pending: int) -> None:
-        self._backlog.append((t, pending))
-
-    def freeze_firm(
-        self,
-        firm: str,
-        rate_kg_per_day: np.ndarray,
-        plan: list[tuple[float, float]],
-        initial_kg: np.ndarray,
-        received_kg: np.ndarray,
-        consumed_kg: np.ndarray,
-        final_kg: np.ndarray,
-    ) -> FirmTrace:
-        log = self._firms[firm]
-        return FirmTrace(
-            firm=firm,
-            materials=log.materials,
-            rate_kg_per_day=rate_kg_per_day,
-            units_per_day=plan[0][1],
-            plan=tuple(plan),
-            times=np.asarray(log.times, dtype=float),
-            stocks_kg=np.asarray(log.stocks, dtype=float).reshape(
-                len(log.times), len(log.materials)
-            ),
-            halts=tuple(log.halts),
-            initial_kg=initial_kg,
-            received_kg=received_kg,
-            consumed_kg=consumed_kg,
-            final_kg=final_kg,
-        )
+        self._backlog_times.append(t)
+        self._backlog_counts.append(pending)
 
     @property
     def backlog_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        times, counts = zip(*self._backlog, strict=True)
-        return np.asarray(times, dtype=float), np.asarray(counts, dtype=np.int64)
+        return (
+            np.asarray(self._backlog_times, dtype=float),
+            np.asarray(self._backlog_counts, dtype=np.int64),
+        )

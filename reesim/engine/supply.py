@@ -17,6 +17,8 @@ CAPACITY_WINDOW_DAYS = 30.0
 class CapacityPool:
     """The capacity of one source (a producer or a gray channel), per material."""
 
+    gray = False
+
     def __init__(self, world: World, name: str):
         self.world = world
         self.name = name
@@ -52,6 +54,11 @@ class Producer(CapacityPool):
     def rate_kg_per_day(self, material: str) -> float:
         return self.world.params.producers[self.name].capacity.get(material, 0.0)
 
+    def emergency_below_days(self) -> float | None:
+        """Cover below which buyers turn to this source; None for a regular supplier."""
+        below = self.world.params.producers[self.name].emergency_below
+        return None if below is None else below.calendar_days()
+
     def available_from_day(self) -> float:
         spec = self.world.params.producers[self.name]
         if spec.available_from is None:
@@ -62,6 +69,8 @@ class Producer(CapacityPool):
 class GrayChannel(CapacityPool):
     """Enforcement above the nominal level 1 divides capacity (when the scenario says so) and
     raises the chance that a shipment is seized to ``1 - (1 - interdiction) ** enforcement``."""
+
+    gray = True
 
     def rate_kg_per_day(self, material: str) -> float:
         spec = self.world.params.smuggling.channels[self.name]

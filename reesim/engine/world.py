@@ -1,32 +1,35 @@
-"""The shared state of one replication: clock, current parameters, calendar, streams, recorder.
+"""The shared state of one replication: clock, parameters in force, calendar, streams, recorder.
 
 Parameters change only at policy events: `World.params` is the frozen `Scenario` in force now,
-and mechanisms read it when they act. A mechanism that must react at once to a change waits on
-`World.policy_changed`, an event that fires at each change and is then replaced.
+and mechanisms read it when they act. The timeline tells the authority and each buyer directly
+when parameters change (`World.listeners`): there is no shared event that every waiting entity
+re-registers on, so a change costs one call per listener and a wake-up costs nothing extra.
+
+Durations drawn from distributions go through `World.draw_days`, which turns a uniform from a
+keyed stream into calendar days (working days are counted on the calendar from the instant the
+duration starts). Compiled samplers are cached per distribution object.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import simpy
 
 from reesim.engine.calendar import Calendar, CalendarSpec, builtin_calendar
 from reesim.engine.recorder import Recorder
+from reesim.engine.schedule import Call
 from reesim.engine.streams import Streams
+from reesim.errors import SimulationError
 from reesim.scenario.distributions import DurationDistribution
 from reesim.scenario.schema import WEEKDAYS, CalendarConfig, Scenario
 from reesim.scenario.units import CALENDAR_DAYS, Duration
 
-
-class CountingEnvironment(simpy.Environment):
-    """A simpy Environment that counts the events it processes (a measure of engine cost)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events_processed = 0
-
-    def step(self) -> None:
-        self.events_processed += 1
-        super().step()
+EVENT_BUDGET = 50_000_000
+"""Most events one replication may schedule. A world that needs more is almost surely running
+away (a zero-length cycle, a rate far beyond anything real); at a few hundred thousand events a
+second this stops it within minutes, with a message that names the cause."""
 
 
 def calendar_spec(config: CalendarConfig) -> CalendarSpec:
@@ -45,36 +48,57 @@ def calendar_spec(config: CalendarConfig) -> CalendarSpec:
 
 
 class World:
-    def __init__(self, params: Scenario, root_seed: int, replication: int):
-        self.env = CountingEnvironment()
+    def __init__(
+        self, params: Scenario, root_seed: int, replication: int, budget: int = EVENT_BUDGET
+    ):
+        self.env = simpy.Environment(initial_time=0.0)
         self.params = params
         self.horizon_days = params.horizon_days
         self.calendar = Calendar(calendar_spec(params.calendar), params.start, self.horizon_days)
         self.streams = Streams(root_seed, replication)
         self.recorder = Recorder()
-        self.policy_changed: simpy.Event = self.env.event()
+        self.listeners: list[Callable[[], None]] = []
+        self.announcements: list[tuple[float, float]] = []  # (announced, effective) sim days
+        self.calls = 0
+        self.budget = budget
 
     @property
     def now(self) -> float:
-        return float(self.env.now)
+        return self.env._now  # noqa: SLF001 - the property costs a call on the hot path
+
+    def at(self, delay: float, fn: Callable[[Call], None], arg: Any = None) -> Call:
+        """Schedule `fn(call)` in `delay` days; `call.arg` is `arg`."""
+        self.calls += 1
+        if self.calls > self.budget:
+            raise SimulationError(
+                f"more than {self.budget:,} events in one replication by day {self.now:.6g}: "
+                "the world is running away (look for a rate or a quantity far beyond the others, "
+                "or a duration near zero)"
+            )
+        return Call(self.env, delay, fn, arg)
 
     def change_params(self, params: Scenario) -> None:
-        """Put new parameters in force and wake everything waiting on a change."""
+        """Put new parameters in force and tell everything that follows them."""
         self.params = params
-        fired, self.policy_changed = self.policy_changed, self.env.event()
-        fired.succeed()
+        for listener in self.listeners:
+            listener()
 
+    # --- durations ----------------------------------------------------------------------------
     def span_days(self, duration: Duration, at: float) -> float:
         """Calendar days that `duration` lasts when it starts at sim day `at`."""
-        return self._span(duration.value, duration.unit, at)
+        return self.span(duration.value, duration.unit, at)
 
-    def draw_days(self, dist: DurationDistribution, stream: str, at: float) -> float:
-        """Draw a duration from `dist` on the named stream and convert it to calendar days."""
-        value = max(float(dist.sample(self.streams[stream])), 0.0)
-        return self._span(value, dist.unit, at)
+    def draw_days(self, dist: DurationDistribution, u: float, at: float) -> float:
+        """The duration at quantile `u` of `dist`, starting at `at`, in calendar days."""
+        value = dist.dist.quantile(u)
+        if not value > 0.0:
+            return 0.0
+        return self.span(value, dist.unit, at)
 
-    def _span(self, value: float, unit: str, at: float) -> float:
-        # Hot path: plain numbers, no Duration objects built per draw.
+    def span(self, value: float, unit: str, at: float) -> float:
         if unit == "wd":
             return self.calendar.add_working_days(at, value) - at
         return value * CALENDAR_DAYS[unit]
+
+    def uniform(self, key: int, index: int = 0) -> float:
+        return self.streams.uniform(key, index)

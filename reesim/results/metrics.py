@@ -8,20 +8,26 @@ statistics count only the replications where it applies.
 Units follow the name: ``*_days`` days, ``*_kg`` kg, ``*_units`` units of product, ``*_pct``
 percent, ``*_probability``, ``*_share`` and ``utilization`` shares; monthly quantity series are
 in tonnes.
+
+Records are grouped by firm in one pass, so the cost grows with the records, not with records
+times firms.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
-from reesim.engine.recorder import FirmTrace, RunRecords
+from reesim.engine.recorder import FULL, STOPPED, Decision, FirmTrace, RunRecords, Shipment
 from reesim.scenario.schema import Scenario
 
 KG_PER_T = 1000.0
+OVERALL = "all"
+"""The destination name of the approval curve over every application."""
 
 
 @dataclass(frozen=True)
@@ -82,22 +88,44 @@ def series_unit(name: str) -> str:
         return "d"
     if name.endswith("lost_units"):
         return "units"
+    if name.endswith("_pct"):
+        return "%"
+    if name.endswith("_share"):
+        return "share"
     return "count"
+
+
+@dataclass
+class _FirmRecords:
+    decisions: list[Decision]
+    shipments: list[Shipment]
+    filings: int = 0
 
 
 def measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
     """All KPIs and monthly series of one replication; every replication of a scenario yields
     the same names, whatever happened in it."""
     months = Months.covering(scenario.start, records.horizon_days)
-    # Only destination x material pairs some firm there needs: no series that are zero by design.
-    routes = sorted({(f.country, m) for f in scenario.firms.values() for m in f.needs})
+    by_firm: dict[str, _FirmRecords] = defaultdict(lambda: _FirmRecords([], []))
+    for d in records.decisions:
+        if d.firm:
+            by_firm[d.firm].decisions.append(d)
+    for s in records.shipments:
+        by_firm[s.firm].shipments.append(s)
+    for f in records.filings:
+        if f.firm:
+            by_firm[f.firm].filings += 1
+    emergency = any(p.emergency_below is not None for p in scenario.producers.values())
     kpis: dict[str, float] = {}
     series: dict[str, np.ndarray] = {}
     horizon = records.horizon_days
     for trace in records.firms:
-        _firm(trace, records, months, horizon, kpis, series)
+        _firm(trace, by_firm[trace.firm], months, horizon, emergency, kpis, series)
+    # Only destination x material pairs some firm there needs: no series that are zero by design.
+    routes = sorted({(f.country, m) for f in scenario.firms.values() for m in f.needs})
     _materials(records, routes, months, horizon, kpis, series)
-    _authority(records, months, horizon, kpis, series)
+    _authority(records, months, kpis, series)
+    _approvals(records, scenario, months, series)
     return ReplicationMetrics(records.replication, kpis, series, records.events_processed)
 
 
@@ -111,45 +139,62 @@ def _monthly_sum(days: Iterable[float], amounts: Iterable[float], months: Months
 
 def _firm(
     trace: FirmTrace,
-    records: RunRecords,
+    mine: _FirmRecords,
     months: Months,
     horizon: float,
+    emergency: bool,
     kpis: dict[str, float],
     series: dict[str, np.ndarray],
 ) -> None:
     p = f"firms.{trace.firm}"
-    halts = np.asarray(trace.halts, dtype=float).reshape(-1, 2)
-    stopped = float(np.sum(halts[:, 1] - halts[:, 0]))
-    lost = _planned_units(trace.plan, halts[:, 0], halts[:, 1])
+    starts = np.minimum(trace.output_times, horizon)
+    ends = np.minimum(np.r_[trace.output_times[1:], horizon], horizon)
+    spans = ends - starts
+    lacking = 1.0 - trace.output_share
+    lost_by_step = _planned_units(trace.plan, starts, ends) * lacking
     planned = float(_planned_units(trace.plan, np.zeros(1), np.full(1, horizon))[0])
-    kpis[f"{p}.stockout_days"] = stopped
-    kpis[f"{p}.production_lost_units"] = float(lost.sum())
-    kpis[f"{p}.production_lost_pct"] = 100.0 * float(lost.sum()) / planned if planned else 0.0
-    kpis[f"{p}.stockout_probability"] = float(len(halts) > 0)
-    kpis[f"{p}.first_stockout_day"] = float(halts[0, 0]) if len(halts) else float("nan")
+    lost = float(lost_by_step.sum())
+    reduced = (trace.output_state != FULL) & (spans > 0)
+    stopped = (trace.output_state == STOPPED) & (spans > 0)
+    kpis[f"{p}.stockout_days"] = float(spans[reduced].sum())
+    kpis[f"{p}.stopped_days"] = float(spans[stopped].sum())
+    kpis[f"{p}.production_lost_units"] = lost
+    kpis[f"{p}.production_lost_pct"] = 100.0 * lost / planned if planned else 0.0
+    kpis[f"{p}.stockout_probability"] = float(reduced.any())
+    kpis[f"{p}.stop_probability"] = float(stopped.any())
+    kpis[f"{p}.first_stockout_day"] = float(starts[reduced][0]) if reduced.any() else np.nan
+    kpis[f"{p}.first_stop_day"] = float(starts[stopped][0]) if stopped.any() else np.nan
+    running = spans > 0
+    kpis[f"{p}.min_output_pct"] = (
+        100.0 * float(trace.output_share[running].min()) if running.any() else 100.0
+    )
     cover = _cover_days(trace.stocks_kg, trace.rate_kg_per_day)
     kpis[f"{p}.min_cover_days"] = float(np.min(cover)) if len(cover) else float("nan")
+    if trace.applicants > 1:
+        kpis[f"{p}.applicants_short_share"] = trace.applicants_short / trace.applicants
 
-    decisions = [d for d in records.decisions if d.firm == trace.firm]
-    kpis[f"{p}.applications"] = float(sum(f.firm == trace.firm for f in records.filings))
+    decisions = mine.decisions
+    kpis[f"{p}.applications"] = float(mine.filings)
     for outcome, name in (("approve", "approved"), ("deny", "denied"), ("return", "returned")):
         kpis[f"{p}.{name}"] = float(sum(d.outcome == outcome for d in decisions))
     waits = [d.decision_day - d.first_filed_day for d in decisions if d.outcome == "approve"]
     kpis[f"{p}.licence_wait_days"] = float(np.mean(waits)) if waits else float("nan")
-    arrived = [
-        s
-        for s in records.shipments
-        if s.firm == trace.firm and not s.seized and s.arrival_day < horizon
-    ]
+    arrived = [s for s in mine.shipments if not s.seized and s.arrival_day < horizon]
     kpis[f"{p}.gray_market_kg"] = sum(s.kg for s in arrived if s.route == "gray")
     kpis[f"{p}.alternative_kg"] = sum(s.kg for s in arrived if s.route == "producer")
+    if emergency:
+        kpis[f"{p}.emergency_kg"] = sum(s.kg for s in arrived if s.route == "emergency")
 
     series[f"{p}.cover_days"] = _cover_at(trace, months.ends)
-    starts = np.maximum(halts[:, 0, None], months.starts)
-    ends = np.maximum(np.minimum(halts[:, 1, None], months.ends), starts)
-    series[f"{p}.lost_units"] = (
-        _planned_units(trace.plan, starts.ravel(), ends.ravel()).reshape(starts.shape).sum(axis=0)
-    )
+    m_starts = np.maximum(starts[:, None], months.starts)
+    m_ends = np.maximum(np.minimum(ends[:, None], months.ends), m_starts)
+    planned_by_month = _planned_units(trace.plan, months.starts, months.ends)
+    lost_grid = _planned_units(trace.plan, m_starts.ravel(), m_ends.ravel()).reshape(m_starts.shape)
+    lost_by_month = (lost_grid * lacking[:, None]).sum(axis=0)
+    series[f"{p}.lost_units"] = lost_by_month
+    with np.errstate(divide="ignore", invalid="ignore"):
+        made = np.where(planned_by_month > 0, 1.0 - lost_by_month / planned_by_month, 1.0)
+    series[f"{p}.output_pct"] = 100.0 * made
 
 
 def _planned_units(
@@ -196,36 +241,38 @@ def _materials(
     series: dict[str, np.ndarray],
 ) -> None:
     materials = sorted({m for t in records.firms for m in t.materials})
-    ships = records.shipments
+    exports: dict[str, list[Shipment]] = {m: [] for m in materials}
+    gray: dict[str, list[Shipment]] = {m: [] for m in materials}
+    for s in records.shipments:
+        if s.route == "exports":
+            exports[s.material].append(s)
+        elif s.route == "gray" and s.arrival_day < horizon:
+            gray[s.material].append(s)
     for m in materials:
-        exports = [s for s in ships if s.material == m and s.route == "exports"]
-        gray = [
-            s for s in ships if s.material == m and s.route == "gray" and s.arrival_day < horizon
-        ]
-        kpis[f"materials.{m}.exports_kg"] = sum(s.kg for s in exports)
-        kpis[f"materials.{m}.smuggled_kg"] = sum(s.kg for s in gray if not s.seized)
-        kpis[f"materials.{m}.seized_kg"] = sum(s.kg for s in gray if s.seized)
+        mine = exports[m]
+        kpis[f"materials.{m}.exports_kg"] = sum(s.kg for s in mine)
+        kpis[f"materials.{m}.smuggled_kg"] = sum(s.kg for s in gray[m] if not s.seized)
+        kpis[f"materials.{m}.seized_kg"] = sum(s.kg for s in gray[m] if s.seized)
         series[f"exports.total.{m}"] = _monthly_sum(
-            (s.shipped_day for s in exports), (s.kg / KG_PER_T for s in exports), months
+            (s.shipped_day for s in mine), (s.kg / KG_PER_T for s in mine), months
         )
+        by_dest: dict[str, list[Shipment]] = defaultdict(list)
+        for s in mine:
+            by_dest[s.destination].append(s)
         for dest in (d for d, needed in routes if needed == m):
-            mine = [s for s in exports if s.destination == dest]
+            to = by_dest[dest]
             series[f"exports.{dest}.{m}"] = _monthly_sum(
-                (s.shipped_day for s in mine), (s.kg / KG_PER_T for s in mine), months
+                (s.shipped_day for s in to), (s.kg / KG_PER_T for s in to), months
             )
         for name, seized in (("smuggled", False), ("seized", True)):
-            chosen = [s for s in gray if s.seized == seized]
+            chosen = [s for s in gray[m] if s.seized == seized]
             series[f"{name}.{m}"] = _monthly_sum(
                 (s.arrival_day for s in chosen), (s.kg / KG_PER_T for s in chosen), months
             )
 
 
 def _authority(
-    records: RunRecords,
-    months: Months,
-    horizon: float,
-    kpis: dict[str, float],
-    series: dict[str, np.ndarray],
+    records: RunRecords, months: Months, kpis: dict[str, float], series: dict[str, np.ndarray]
 ) -> None:
     waits = [d.review_start_day - d.filed_day for d in records.decisions]
     kpis["authority.queue_wait_days"] = float(np.mean(waits)) if waits else float("nan")
@@ -239,9 +286,47 @@ def _authority(
     series["authority.filed"] = _monthly_sum(
         (f.day for f in firm_filings), (1.0 for _ in firm_filings), months
     )
-    firm_decisions = [d for d in records.decisions if d.firm]
-    for outcome, name in (("approve", "approved"), ("deny", "denied"), ("return", "returned")):
-        chosen = [d for d in firm_decisions if d.outcome == outcome]
-        series[f"authority.{name}"] = _monthly_sum(
-            (d.decision_day for d in chosen), (1.0 for _ in chosen), months
-        )
+    outcomes = (("approve", "approved"), ("deny", "denied"), ("return", "returned"))
+    for scope, decisions in (
+        ("authority", [d for d in records.decisions if d.firm]),
+        (f"applications.{OVERALL}", records.decisions),
+    ):
+        for outcome, name in outcomes:
+            days = [d.decision_day for d in decisions if d.outcome == outcome]
+            series[f"{scope}.{name}"] = _monthly_sum(days, (1.0 for _ in days), months)
+
+
+def _approvals(
+    records: RunRecords, scenario: Scenario, months: Months, series: dict[str, np.ndarray]
+) -> None:
+    """Approval curves: of the applications first filed since `reporting.approvals_since` (or
+    the start) and by each month end, the share approved by that month end; per destination
+    and over all applications, background included, as published tallies count them."""
+    since_date = scenario.reporting.approvals_since or scenario.start
+    since = float((since_date - scenario.start).days)
+    first: dict[int, tuple[float, str]] = {}
+    for f in records.filings:
+        if f.submission == 0 and f.day >= since:
+            first[f.application_id] = (f.day, f.destination)
+    approved = {
+        d.application_id: d.decision_day
+        for d in records.decisions
+        if d.outcome == "approve" and d.application_id in first
+    }
+    dests = sorted(
+        {f.country for f in scenario.firms.values()}
+        | set(scenario.authority.background.destinations)
+    )
+    filed_day = np.array([day for day, _ in first.values()], dtype=float)
+    dest_of = np.array([dest for _, dest in first.values()], dtype=object)
+    approved_day = np.array([approved.get(k, np.inf) for k in first], dtype=float)
+    ends = months.ends[None, :]
+    filed_by = filed_day[:, None] < ends
+    approved_by = approved_day[:, None] < ends
+    for dest in [OVERALL, *dests]:
+        chosen = np.ones(len(filed_day), bool) if dest == OVERALL else dest_of == dest
+        n_filed = filed_by[chosen].sum(axis=0)
+        n_approved = approved_by[chosen].sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(n_filed > 0, n_approved / np.maximum(n_filed, 1), np.nan)
+        series[f"applications.{dest}.approved_share"] = share

@@ -22,11 +22,13 @@ Errors are located at the parameter as written in the scenario: a bad `cv` is re
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cached_property
+from statistics import NormalDist
 from typing import Annotated, Any, Literal, TypeAlias, get_args, overload
 
 import numpy as np
@@ -48,6 +50,8 @@ from pydantic_core import InitErrorDetails
 
 from reesim.scenario import units
 from reesim.scenario.units import Duration, DurationUnit
+
+_STANDARD_NORMAL = NormalDist()
 
 Size: TypeAlias = int | tuple[int, ...] | None
 Loc: TypeAlias = tuple[str | int, ...]
@@ -85,6 +89,12 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
+        raise NotImplementedError
+
+    def quantile(self, u: float) -> float:
+        """The inverse distribution function at `u` in (0, 1): the value below which a share
+        `u` of draws fall. The engine draws by feeding it uniforms from keyed streams, so one
+        uniform always gives one value, whatever else is drawn (common random numbers)."""
         raise NotImplementedError
 
     @overload
@@ -135,6 +145,9 @@ class Fixed(_Dist):
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return self.value if size is None else np.full(size, self.value)
 
+    def quantile(self, u: float) -> float:
+        return self.value
+
 
 class Exponential(_HasMean):
     """Memoryless waiting time with the given mean (sd equals the mean)."""
@@ -146,6 +159,9 @@ class Exponential(_HasMean):
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.exponential(self.mean_value, size)
+
+    def quantile(self, u: float) -> float:
+        return -self.mean_value * math.log1p(-u)
 
 
 class Lognormal(_HasMean):
@@ -188,6 +204,11 @@ class Lognormal(_HasMean):
             return self.mean_value if size is None else np.full(size, self.mean_value)
         return rng.lognormal(self.mu, self.sigma, size)
 
+    def quantile(self, u: float) -> float:
+        if self.cv_value == 0:
+            return self.mean_value
+        return math.exp(self.mu + self.sigma * _STANDARD_NORMAL.inv_cdf(u))
+
 
 class Triangular(_Dist):
     """Three-point estimate: least, most likely and greatest value."""
@@ -214,6 +235,13 @@ class Triangular(_Dist):
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.triangular(self.low, self.mode, self.high, size)
 
+    def quantile(self, u: float) -> float:
+        a, c, b = self.low, self.mode, self.high
+        split = (c - a) / (b - a)
+        if u < split:
+            return a + math.sqrt(u * (b - a) * (c - a))
+        return b - math.sqrt((1.0 - u) * (b - a) * (b - c))
+
 
 class Uniform(_Dist):
     """Every value between `low` and `high` equally likely."""
@@ -236,6 +264,9 @@ class Uniform(_Dist):
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.uniform(self.low, self.high, size)
+
+    def quantile(self, u: float) -> float:
+        return self.low + u * (self.high - self.low)
 
 
 class Empirical(_Dist):
@@ -273,6 +304,15 @@ class Empirical(_Dist):
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.choice(np.asarray(self.values, dtype=np.float64), size, p=self.probabilities())
+
+    @cached_property
+    def _cumulative(self) -> list[float]:
+        return [float(x) for x in np.cumsum(self.probabilities())]
+
+    def quantile(self, u: float) -> float:
+        cumulative = self._cumulative
+        i = bisect.bisect_right(cumulative, u)
+        return float(self.values[min(i, len(self.values) - 1)])
 
 
 Distribution = Annotated[
@@ -398,6 +438,10 @@ class DurationDistribution(BaseModel):
     ) -> float | npt.NDArray[np.float64]:
         """Draws in `unit` (working days stay working days)."""
         return self.dist.sample(rng, size)
+
+    def quantile(self, u: float) -> float:
+        """The inverse distribution function at `u`, in `unit`."""
+        return self.dist.quantile(u)
 
     def to_raw(self) -> str | dict[str, Any]:
         """The scenario-file form: '45wd' for fixed, else a mapping with unit-suffixed values."""

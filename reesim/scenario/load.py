@@ -47,6 +47,8 @@ FIXED_ROOTS = frozenset(
         "materials",
         "timeline",
         "uncertainties",
+        "exporters",
+        "reporting",
     }
 )
 """Top-level keys the timeline may not change: they define the world rather than its rules."""
@@ -62,6 +64,8 @@ class PolicyChange:
     source: str
     sets: tuple[tuple[str, Any], ...]
     params: Scenario
+    announced_day: float | None = None
+    """Sim day the event was announced (None if it was not announced ahead)."""
 
 
 @dataclass(frozen=True)
@@ -220,6 +224,9 @@ def _resolve_timeline(
                 source=event.source,
                 sets=tuple(event.set.items()),
                 params=state,
+                announced_day=(
+                    float((event.announced - base.start).days) if event.announced else None
+                ),
             )
         )
     return changes
@@ -295,6 +302,18 @@ def _cast_changes(base: Scenario, state: Scenario) -> list[tuple[Key, str]]:
         if f in state.firms
     ]
     found: list[tuple[Key, str]] = []
+    # A population and its product lines are the firm's make-up, fixed like the cast: the engine
+    # splits stock and orders among importers and lines once, at the start.
+    for f in sorted(set(base.firms) & set(state.firms)):
+        was, now = base.firms[f], state.firms[f]
+        makeup: list[tuple[Key, object, object]] = [
+            (("firms", f, "applicants"), was.applicants, now.applicants),
+            (("firms", f, "exporters"), was.exporters, now.exporters),
+            (("firms", f, "production", "lines"), was.production.lines, now.production.lines),
+        ]
+        for key, a, b in makeup:
+            if a != b:
+                found.append((key, f"expected {dotted(key)} as at the start, got it changed"))
     for key, before, after in casts:
         for name in sorted(after - before):
             found.append(

@@ -60,7 +60,9 @@ def check_references(s: Scenario) -> list[Found]:
             )
         )
 
+    found += _exporter_problems(s)
     found += _calendar_problems(s)
+    materials_in(s.authority.background.materials, ("authority", "background", "materials"))
     suppliers = {EXPORTS, *s.producers, *s.smuggling.channels}
     for firm_id, firm in s.firms.items():
         at = ("firms", firm_id)
@@ -80,6 +82,46 @@ def check_references(s: Scenario) -> list[Found]:
                 )
         if len(set(firm.suppliers)) != len(firm.suppliers):
             found.append(((*at, "suppliers"), "expected each supplier once, got a repeat"))
+        for line_id, line in firm.production.lines.items():
+            for m in line.needs:
+                if m not in firm.needs:
+                    found.append(
+                        (
+                            (*at, "production", "lines", line_id, "needs", m),
+                            _unknown("a material this firm needs", m, firm.needs),
+                        )
+                    )
+        events = {e.name for e in s.timeline}
+        restock = firm.ordering.restock
+        for i, name in enumerate(restock.on_events if restock else ()):
+            if name not in events:
+                found.append(
+                    (
+                        (*at, "ordering", "restock", "on_events", i),
+                        _unknown("a timeline event name", name, events),
+                    )
+                )
+    return found
+
+
+def _exporter_problems(s: Scenario) -> list[Found]:
+    """Exporters named by firms, general licences and outcome rules are defined."""
+    known = set(s.exporters)
+    found: list[Found] = []
+
+    def check(names: Iterable[str], at: Key, as_key: bool) -> None:
+        for i, name in enumerate(names):
+            if name not in known:
+                found.append(
+                    ((*at, name) if as_key else (*at, i), _unknown("a defined exporter", name, known))
+                )
+
+    for firm_id, firm in s.firms.items():
+        check(firm.exporters, ("firms", firm_id, "exporters"), as_key=True)
+    for g, gl in enumerate(s.authority.general_licences):
+        check(gl.exporters, ("authority", "general_licences", g, "exporters"), as_key=False)
+    for r, rule in enumerate(s.authority.outcomes):
+        check(rule.exporters or (), ("authority", "outcomes", r, "exporters"), as_key=False)
     return found
 
 

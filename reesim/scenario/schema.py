@@ -15,34 +15,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from reesim.scenario.base import Model, also_accepts
 from reesim.scenario.distributions import DurationDistribution, NumberDistribution
 from reesim.scenario.fields import DurationValue, KgValue, Name, RateKgPerDay, Share, StockValue
+from reesim.scenario.responses import Line, Population, Prestock, Restock, ReviewPhase
 from reesim.scenario.units import Duration
 
 EndUse = Literal["civil", "dual", "defense"]
 EXPORTS = "exports"
 """Supplier name for licensed exports from the controlling state."""
 
+Day = date
+"""`datetime.date` under a name no field shadows (`PolicyEvent` has a field called `date`)."""
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-def _also_accepts(**shorthands: dict[str, Any]) -> Any:
-    """A json_schema_extra that adds the shorthands a before-validator accepts (``rest``,
-    ``unlimited``, ``calendar: none``) to the JSON Schema, so editors do not flag valid files."""
-
-    def extra(schema: dict[str, Any]) -> None:
-        for name, alternative in shorthands.items():
-            prop = schema["properties"][name]
-            keep = {k: prop.pop(k) for k in ("description", "default", "title") if k in prop}
-            schema["properties"][name] = {"anyOf": [prop, alternative], **keep}
-
-    return extra
 
 
 class Material(Model):
@@ -87,7 +77,7 @@ class OutcomeRule(Model):
     """
 
     model_config = ConfigDict(
-        json_schema_extra=_also_accepts(
+        json_schema_extra=also_accepts(
             approve={"const": "rest"}, deny={"const": "rest"}, **{"return": {"const": "rest"}}
         )
     )
@@ -98,6 +88,10 @@ class OutcomeRule(Model):
     )
     end_uses: tuple[EndUse, ...] | None = Field(
         default=None, description="End uses the rule applies to; omit for all."
+    )
+    exporters: tuple[str, ...] | None = Field(
+        default=None,
+        description="Exporters filing the application the rule applies to; omit for all.",
     )
     approve: Share = Field(description="Probability of approval; may be `rest`.")
     deny: Share = Field(description="Probability of denial; may be `rest`.")
@@ -136,9 +130,11 @@ class OutcomeRule(Model):
             raise ValueError(f"expected approve + deny + return = 1, got {total:g}")
         return self
 
-    def matches(self, destination: str, end_use: str) -> bool:
-        return (self.destinations is None or destination in self.destinations) and (
-            self.end_uses is None or end_use in self.end_uses
+    def matches(self, destination: str, end_use: str, exporter: str = "") -> bool:
+        return (
+            (self.destinations is None or destination in self.destinations)
+            and (self.end_uses is None or end_use in self.end_uses)
+            and (self.exporters is None or exporter in self.exporters)
         )
 
 
@@ -150,7 +146,7 @@ class Review(Model):
     its review completes as drawn and then waits a further `escalation_delay`.
     """
 
-    model_config = ConfigDict(json_schema_extra=_also_accepts(capacity={"const": "unlimited"}))
+    model_config = ConfigDict(json_schema_extra=also_accepts(capacity={"const": "unlimited"}))
 
     capacity: int | None = Field(
         default=None,
@@ -187,12 +183,25 @@ class Review(Model):
 
 
 class GeneralLicence(Model):
-    """Lets the named firms or destinations ship the listed materials without per-shipment
-    review from `start` for `validity` (all controlled materials when `materials` is empty)."""
+    """Lets the named firms, destinations or exporters' customers ship the listed materials
+    without per-shipment review from `start` for `validity` (all controlled materials when
+    `materials` is empty).
+
+    An exporter's general licence covers the importers it supplies (a buyer's `exporters`); when
+    it names only some of its customers (`customer_share` below 1), each importer is covered with
+    that probability, drawn once per replication from the importer's own stream. Background
+    applications with a covered destination are not filed while it is in force.
+    """
 
     firms: tuple[str, ...] = Field(default=(), description="Firms it covers, by id.")
     destinations: tuple[str, ...] = Field(
         default=(), description="Destinations it covers: every firm whose `country` is listed."
+    )
+    exporters: tuple[str, ...] = Field(
+        default=(), description="Exporters whose customers it covers, by id."
+    )
+    customer_share: Share = Field(
+        default=1.0, description="Share of the exporters' customers it names."
     )
     materials: tuple[str, ...] = Field(
         default=(), description="Materials it covers; empty for all controlled materials."
@@ -205,19 +214,51 @@ class GeneralLicence(Model):
 
     @model_validator(mode="after")
     def _names_someone(self) -> GeneralLicence:
-        if not self.firms and not self.destinations:
-            raise ValueError("expected firms or destinations for a general licence, got neither")
+        if not self.firms and not self.destinations and not self.exporters:
+            raise ValueError(
+                "expected firms, destinations or exporters for a general licence, got none"
+            )
         return self
 
 
+def _shares_at_most_one(shares: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(shares.values())
+    if total > 1.0 + 1e-9:
+        raise ValueError(f"expected {what} shares summing to at most 1, got {total:g}")
+    return shares
+
+
 class Background(Model):
-    """Applications from everyone else: a Poisson stream that loads the review queue."""
+    """Applications from everyone else: a Poisson stream that loads the review queue.
+
+    Each application has a destination, an end use and a material, drawn by the given shares
+    (what the shares leave is destination `other`, end use `civil`, and goods not modelled).
+    Outcome rules, controls and general licences act on it as on any application: one whose
+    material is not controlled for its destination, or that a general licence covers, is not
+    filed at all, so a truce or a general licence thins the queue for everyone else.
+    """
 
     rate_per_day: float = Field(
         default=0.0,
         ge=0.0,
         description="Mean applications per calendar day from firms not modelled; 0 for none.",
     )
+    destinations: dict[str, Share] = Field(
+        default={}, description="Share of applications per destination; the rest go to `other`."
+    )
+    end_uses: dict[EndUse, Share] = Field(
+        default={}, description="Share of applications per end use; the rest are `civil`."
+    )
+    materials: dict[str, Share] = Field(
+        default={},
+        description="Share of applications per modelled material; the rest are for goods not "
+        "modelled, always controlled.",
+    )
+
+    @field_validator("destinations", "end_uses", "materials")
+    @classmethod
+    def _at_most_one(cls, shares: dict[str, float]) -> dict[str, float]:
+        return _shares_at_most_one(shares, "background")
 
 
 class Authority(Model):
@@ -265,9 +306,9 @@ class Authority(Model):
     @classmethod
     def _last_rule_catches_all(cls, rules: tuple[OutcomeRule, ...]) -> tuple[OutcomeRule, ...]:
         last = rules[-1]
-        if last.destinations is not None or last.end_uses is not None:
+        if last.destinations is not None or last.end_uses is not None or last.exporters is not None:
             raise ValueError(
-                "expected the last outcome rule to have no destinations/end_uses filter, "
+                "expected the last outcome rule to have no destinations/end_uses/exporters filter, "
                 "got a filtered rule"
             )
         return rules
@@ -276,8 +317,8 @@ class Authority(Model):
         rule = self.controls.get(material, False)
         return rule if isinstance(rule, bool) else destination in rule
 
-    def outcome_for(self, destination: str, end_use: str) -> OutcomeRule:
-        return next(r for r in self.outcomes if r.matches(destination, end_use))
+    def outcome_for(self, destination: str, end_use: str, exporter: str = "") -> OutcomeRule:
+        return next(r for r in self.outcomes if r.matches(destination, end_use, exporter))
 
 
 class Need(Model):
@@ -308,11 +349,32 @@ class Need(Model):
 
 
 class Production(Model):
-    """Planned output; drawn once per replication when given as a distribution."""
+    """Planned output (drawn once per replication when given as a distribution), split into
+    product lines that stop in order of priority when material runs short."""
 
     units_per_day: NumberDistribution = Field(
         description="Planned units produced per calendar day."
     )
+    lines: dict[str, Line] = Field(
+        default={},
+        description="Product lines by id; omit for one line that stops when any material is out.",
+    )
+    reserve_step: DurationValue = Field(
+        default=Duration(2.0, "w"),
+        description="Default reserve per priority step: a line of priority p stops when stock "
+        "falls to (p - 1) x this (days of the firm's full use).",
+    )
+    restart_lag: DurationValue = Field(
+        default=Duration(0.0, "d"),
+        description="Time a stopped line takes to restart once its material is back.",
+    )
+
+    @model_validator(mode="after")
+    def _line_shares(self) -> Production:
+        total = sum(line.share for line in self.lines.values())
+        if self.lines and abs(total - 1.0) > 1e-9:
+            raise ValueError(f"expected line shares summing to 1, got {total:g}")
+        return self
 
 
 class Ordering(Model):
@@ -353,6 +415,24 @@ class Ordering(Model):
         default=None,
         description="File for a licence this long before the position is expected to need one; "
         "omit to file only when an order falls short.",
+    )
+    review_phase: ReviewPhase = Field(
+        default="staggered",
+        description="When in the review period each importer reviews: `staggered` spreads a "
+        "population's importers evenly (a lone importer reviews at the start), `random` draws "
+        "each one's phase, or a duration fixes it.",
+    )
+    warm_start: bool = Field(
+        default=False,
+        description="Start in steady state: the orders of the past review periods are in "
+        "transit at the start (on top of the stockpile), as if the firm had been ordering all along.",
+    )
+    restock: Restock | None = Field(
+        default=None, description="Precautionary restocking after a disruption; omit for none."
+    )
+    prestock: Prestock | None = Field(
+        default=None,
+        description="Ordering ahead of announced timeline events; omit for none.",
     )
 
     @model_validator(mode="after")
@@ -398,6 +478,34 @@ class Firm(Model):
         description="Where it orders, in order of preference: `exports`, producer ids, channel "
         "ids. Channels are used only for controlled material.",
     )
+    applicants: Population = Field(
+        default=Population(),
+        description="Importers it stands for, each applying and stocking for itself; a number "
+        "is the count.",
+    )
+    exporters: dict[str, Share] = Field(
+        default={},
+        description="Share of its importers supplied by each exporter (who files their "
+        "applications); the rest file through exporters not modelled.",
+    )
+
+    @field_validator("exporters")
+    @classmethod
+    def _exporter_shares(cls, shares: dict[str, float]) -> dict[str, float]:
+        return _shares_at_most_one(shares, "exporter")
+
+    @model_validator(mode="after")
+    def _line_needs(self) -> Firm:
+        lines = self.production.lines
+        if not lines:
+            return self
+        for material in self.needs:
+            total = sum(line.needs.get(material, line.share) for line in lines.values())
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(
+                    f"expected the lines' shares of the {material} need to sum to 1, got {total:g}"
+                )
+        return self
 
 
 class Producer(Model):
@@ -414,6 +522,11 @@ class Producer(Model):
     )
     available_from: date | None = Field(
         default=None, description="First day it can ship; omit for from the start."
+    )
+    emergency_below: DurationValue | None = Field(
+        default=None,
+        description="Emergency supply (spot buying, air freight): buyers order from it only "
+        "while their stock on hand covers less than this; omit for a regular supplier.",
     )
     source: str = Field(default="", description="Where the numbers come from (citation).")
 
@@ -462,9 +575,40 @@ class PolicyEvent(Model):
         date, Field(description="Day it takes effect, from `start` to the last day simulated.")
     ]
     name: Name = Field(description="Short label, shown in results.")
+    announced: Day | None = Field(
+        default=None,
+        description="Day it was announced, on or before `date`; importers with `prestock` "
+        "order ahead in between.",
+    )
     source: str = Field(default="", description="Where it comes from (citation, free text).")
     set: dict[str, Any] = Field(
         min_length=1, description="Dotted path -> new value, applied in the order written."
+    )
+
+    @model_validator(mode="after")
+    def _announced_before(self) -> PolicyEvent:
+        if self.announced is not None and self.announced > self.date:
+            raise ValueError(
+                f"expected an announcement on or before the date {self.date}, got {self.announced}"
+            )
+        return self
+
+
+class Exporter(Model):
+    """A firm in the controlling state that exports and files licence applications for its
+    customers (e.g. a magnet maker applying for named foreign end users)."""
+
+    name: str = Field(default="", description="Display name.")
+    source: str = Field(default="", description="Where it comes from (citation, free text).")
+
+
+class Reporting(Model):
+    """Choices about what the results report."""
+
+    approvals_since: date | None = Field(
+        default=None,
+        description="First filing date counted in the approval curves (`applications.*."
+        "approved_share`); omit for the first day any material is controlled.",
     )
 
 
@@ -481,7 +625,7 @@ class Uncertainty(Model):
 class Scenario(Model):
     """A whole scenario: one YAML file."""
 
-    model_config = ConfigDict(json_schema_extra=_also_accepts(calendar={"enum": ["china", "none"]}))
+    model_config = ConfigDict(json_schema_extra=also_accepts(calendar={"enum": ["china", "none"]}))
 
     name: Name = Field(description="Short identifier, shown in results.")
     description: str = Field(default="", description="Free text for readers.")
@@ -503,10 +647,14 @@ class Scenario(Model):
         default={}, description="Alternative producers outside the controlling state, by id."
     )
     smuggling: Smuggling = Field(default=Smuggling(), description="Gray channels.")
+    exporters: dict[str, Exporter] = Field(
+        default={}, description="Exporters that file applications for their customers, by id."
+    )
     timeline: tuple[PolicyEvent, ...] = Field(default=(), description="Dated policy changes.")
     uncertainties: dict[str, Uncertainty] = Field(
         default={}, description="Ranges of uncertain parameters, for sweeps, by id."
     )
+    reporting: Reporting = Field(default=Reporting(), description="What results report.")
 
     @model_validator(mode="after")
     def _one_horizon(self) -> Scenario:

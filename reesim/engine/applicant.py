@@ -1,0 +1,297 @@
+"""One importer: stock that drains while its lines run, orders, licences, applications.
+
+Stock is linear in time between events, so an importer never ticks: it computes when the next
+thing will happen (a line's material falling to the line's reserve, a stopped line's restart, a
+review, a reorder point, a licence expiring), asks for a wake-up then, and is woken earlier by a
+delivery, a licence decision or a policy change. On every wake-up it brings its stock up to the
+present in one step (`advance`), updates which lines run (`_update_lines`), and orders.
+
+Rationing: each product line runs while every material it uses stands above the line's reserve
+(the stock kept back for higher-priority lines). As stock falls, the lowest-priority lines stop
+first and consumption slows, so output falls in steps; a line whose material comes back restarts
+after the buyer's restart lag. With one line (the default) the importer stops outright when any
+material is out, as a plant that needs every part does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from reesim.engine import ordering, sourcing
+from reesim.engine.sourcing import Licence
+from reesim.engine.tolerance import EPS_KG, tolerance_kg
+
+if TYPE_CHECKING:
+    from reesim.engine.authority import Application
+    from reesim.engine.buyer import Buyer
+    from reesim.engine.schedule import Call
+
+
+class Applicant:
+    """An importer of a buyer: its share (`scale`) of the buyer's needs and its own state."""
+
+    __slots__ = (
+        "buyer",
+        "world",
+        "index",
+        "scale",
+        "exporter",
+        "aware",
+        "customer_u",
+        "stock",
+        "initial",
+        "pipeline",
+        "on_order",
+        "received",
+        "consumed",
+        "slope",
+        "running",
+        "restart_at",
+        "pending",
+        "licences",
+        "sequence",
+        "shipments",
+        "t",
+        "next_review",
+        "retry_day",
+        "review_now",
+        "params_changed",
+        "boost_from",
+        "ever_short",
+        "_wake",
+        "_wake_day",
+        "_streams",
+    )
+
+    def __init__(
+        self,
+        buyer: Buyer,
+        index: int,
+        scale: float,
+        exporter: str,
+        first_review_day: float,
+        aware: bool,
+        customer_u: float,
+    ):
+        self.buyer = buyer
+        self.world = buyer.world
+        self.index = index
+        self.scale = scale
+        self.exporter = exporter
+        self.aware = aware
+        self.customer_u = customer_u
+        n = len(buyer.materials)
+        self.stock = [buyer.stockpile_kg[i] * scale for i in range(n)]
+        self.initial = list(self.stock)
+        self.pipeline = [0.0] * n
+        self.on_order = [0.0] * n
+        self.received = [0.0] * n
+        self.consumed = [0.0] * n
+        self.running = [True] * len(buyer.lines)
+        self.restart_at = [math.inf] * len(buyer.lines)
+        self.slope = self._slopes()
+        self.pending: list[Application | None] = [None] * n
+        self.licences: list[list[Licence]] = [[] for _ in range(n)]
+        self.sequence = [0] * n
+        self.shipments = 0
+        self.t = 0.0
+        self.next_review = first_review_day
+        self.retry_day = [0.0] * n
+        self.review_now = False
+        self.params_changed = False
+        self.boost_from = -math.inf
+        self.ever_short = False
+        self._wake: Call | None = None
+        self._wake_day = math.inf
+        self._streams: dict[str, int] = {}
+
+    def stream(self, mechanism: str) -> int:
+        """This importer's stream for `mechanism` (transit, customs, a channel's name...)."""
+        key = self._streams.get(mechanism)
+        if key is None:
+            key = self._streams[mechanism] = self.world.streams.key(
+                mechanism, self.buyer.id, self.index
+            )
+        return key
+
+    # --- stock arithmetic ---------------------------------------------------------------------
+    def rate(self, i: int) -> float:
+        """Planned use of material i at full output, kg/day."""
+        return self.buyer.rate[i] * self.scale
+
+    def position(self, i: int) -> float:
+        return self.stock[i] + self.on_order[i]
+
+    def _slopes(self) -> list[float]:
+        buyer = self.buyer
+        out = [0.0] * len(buyer.materials)
+        for line, running in zip(buyer.lines, self.running, strict=True):
+            if running:
+                for i, use in line.uses:
+                    out[i] += use * buyer.rate[i] * self.scale
+        return out
+
+    def advance(self) -> None:
+        """Bring stock from the last event up to now (linear use while lines run)."""
+        now = self.world.now
+        dt = now - self.t
+        if dt > 0:
+            stock, consumed = self.stock, self.consumed
+            for i, r in enumerate(self.slope):
+                if r > 0:
+                    s = stock[i]
+                    use = r * dt
+                    if use >= s - tolerance_kg(s):
+                        use = s
+                    stock[i] = s - use
+                    consumed[i] += use
+        self.t = now
+
+    def _line_can_run(self, line_index: int) -> bool:
+        buyer = self.buyer
+        line = buyer.lines[line_index]
+        for i, _ in line.uses:
+            r = buyer.rate[i]
+            if r > 0:
+                reserve = line.reserve_days * r * self.scale
+                if self.stock[i] <= reserve + tolerance_kg(reserve):
+                    return False
+        return True
+
+    def _update_lines(self) -> None:
+        """Stop lines whose material reached their reserve; restart those whose material is
+        back (after the restart lag)."""
+        buyer = self.buyer
+        now = self.world.now
+        share_change, stopped_change, shortage = 0.0, 0, False
+        for n, line in enumerate(buyer.lines):
+            ok = self._line_can_run(n)
+            if self.running[n]:
+                if not ok:
+                    self.running[n] = False
+                    self.restart_at[n] = math.inf
+                    share_change -= line.share
+                    stopped_change += 1
+                    shortage = True
+            elif not ok:
+                self.restart_at[n] = math.inf  # the material went again before the restart
+            else:
+                if self.restart_at[n] == math.inf:
+                    self.restart_at[n] = now + buyer.restart_lag_days
+                if now >= self.restart_at[n] - 1e-9:
+                    self.running[n] = True
+                    self.restart_at[n] = math.inf
+                    share_change += line.share
+                    stopped_change -= 1
+        if stopped_change or share_change:
+            old = self.slope
+            self.slope = self._slopes()
+            buyer.lines_changed(self, old, self.slope, share_change, stopped_change)
+        if shortage:
+            self.ever_short = True
+            restock = buyer.ordering.restock
+            if restock is not None and restock.on_shortage:
+                self.boost_from = now
+
+    # --- the step -----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Everything an importer does when woken: catch up, ration, order, sleep."""
+        now = self.world.now
+        self.advance()
+        self._update_lines()
+        buyer = self.buyer
+        if buyer.up_to:
+            # Reviews skipped while idle (see ordering.review_useful) are not made up late.
+            while self.next_review < now - 1e-9:
+                self.next_review += buyer.review_span(self.next_review)
+            if self.review_now or now >= self.next_review - 1e-9:
+                ordering.order_up_to(self)
+            while self.next_review <= now + 1e-9:
+                self.next_review += buyer.review_span(self.next_review)
+        else:
+            ordering.reorder(self)
+        if buyer.ordering.apply_ahead is not None:
+            ordering.apply_ahead(self)
+        self.review_now = False
+        self.params_changed = False
+        self._sleep(now)
+
+    def _sleep(self, now: float) -> None:
+        """Ask for a wake-up at the next instant something will happen by itself."""
+        buyer = self.buyer
+        nxt = ordering.next_instant(self, now)
+        for n, line in enumerate(buyer.lines):
+            if self.running[n]:
+                for i, _ in line.uses:
+                    r = self.slope[i]
+                    if r > 0:
+                        reserve = line.reserve_days * buyer.rate[i] * self.scale
+                        nxt = min(nxt, now + (self.stock[i] - reserve) / r)
+            elif self.restart_at[n] < nxt:
+                nxt = self.restart_at[n]
+        if self._wake is not None and abs(nxt - self._wake_day) <= 1e-12 * max(1.0, nxt):
+            return  # already asked for
+        # A pending wake-up at another instant is dropped (it will find itself stale): the
+        # importer decides only at the instants its state calls for.
+        self._wake = self.world.at(max(0.0, nxt - now), self._on_wake) if nxt < math.inf else None
+        self._wake_day = nxt
+
+    def _on_wake(self, call: Call) -> None:
+        if call is not self._wake:
+            return  # superseded by an earlier wake-up
+        self._wake = None
+        self._wake_day = math.inf
+        self.step()
+
+    # --- what reaches the importer ------------------------------------------------------------
+    def deliver(self, call: Call) -> None:
+        i, kg, seized = call.arg
+        self.on_order[i] -= kg
+        if not seized:
+            self.advance()
+            self.buyer.stock_arrived(i, kg)
+            self.stock[i] += kg
+            self.received[i] += kg
+        self.step()
+
+    def decided(self, app: Application, outcome: str, granted_kg: float) -> None:
+        i = self.buyer.index_of[app.material]
+        restock = self.buyer.ordering.restock
+        refused = outcome in ("deny", "return")
+        if refused and restock is not None and restock.on_refusal:
+            self.boost_from = self.world.now
+        if outcome == "return":
+            return  # it comes back by itself after the resubmission delay
+        self.pending[i] = None
+        if outcome == "approve" and granted_kg > EPS_KG:
+            world = self.world
+            validity = world.span_days(world.params.authority.licence_validity, world.now)
+            self.licences[i].append(Licence(granted_kg, world.now + validity))
+            self.review_now = True
+        self.step()
+
+    def still_needs(self, app: Application) -> bool:
+        return sourcing.needs_licence(self, self.buyer.index_of[app.material])
+
+    def follow_params(self, rates_changed: bool) -> None:
+        """New parameters are in force: rates apply from now, and ordering reconsiders."""
+        self.advance()
+        if rates_changed:
+            old = self.slope
+            self.slope = self._slopes()
+            self.buyer.lines_changed(self, old, self.slope, 0.0, 0)
+        self.params_changed = True
+        self.step()
+
+    def restock_event(self) -> None:
+        """A dated event the importer restocks after: its target rises now."""
+        self.advance()
+        self.boost_from = self.world.now
+        self.review_now = True
+        self.step()
+
+    def announcement(self) -> None:
+        """A rule was announced: an importer that sees it coming orders ahead at once."""
+        self.review_now = True
+        self.step()

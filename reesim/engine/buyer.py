@@ -1,0 +1,370 @@
+"""A buyer (a firm or a country aggregate): its importers, what they share, and its paths.
+
+A buyer stands for `applicants.count` importers. Each is an `Applicant` with its own share of
+the buyer's needs, stock and orders; this class holds what they share (materials, planned rates,
+product lines, ordering amounts at buyer level, controls and general licences in force, the
+suppliers) and keeps the buyer's aggregate paths as importers report changes:
+
+- stock: the sum of the importers' stocks, linear between recorded points, since each importer's
+  stock is linear between its own events and every change of slope is an importer's event;
+- output: the share of planned output made, a step function changed whenever an importer's
+  line stops or restarts.
+
+Idle importers are state, not processes: a population of N costs events only for the importers
+that act.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+import numpy as np
+
+from reesim.engine.applicant import Applicant
+from reesim.engine.authority import LicensingAuthority
+from reesim.engine.recorder import FULL, REDUCED, STOPPED, BuyerLog, FirmTrace
+from reesim.engine.sourcing import ship_before_start
+from reesim.engine.supply import CapacityPool
+from reesim.engine.tolerance import EPS_KG
+from reesim.engine.world import World
+from reesim.scenario.distributions import DurationDistribution
+from reesim.scenario.schema import EXPORTS, Firm
+from reesim.scenario.units import CALENDAR_DAYS, Duration
+
+GeneralLicenceWindow = tuple[float, float, frozenset[str] | None, float]
+"""(first day, end day, exporters whose customers it covers or None for all, customer share)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpec:
+    share: float
+    uses: tuple[tuple[int, float], ...]  # (material index, share of the buyer's need), > 0
+    reserve_days: float
+
+
+class Buyer:
+    def __init__(
+        self,
+        world: World,
+        firm_id: str,
+        authority: LicensingAuthority,
+        pools: dict[str, CapacityPool],
+    ):
+        self.world = world
+        self.id = firm_id
+        self.authority = authority
+        self.pools = pools
+        spec = world.params.firms[firm_id]
+        self.materials = tuple(spec.needs)
+        self.index_of = {m: i for i, m in enumerate(self.materials)}
+        self.country = spec.country
+        self.end_use = spec.end_use
+        self._production_stream = world.streams.key("production", firm_id)
+        self._units = spec.production.units_per_day
+        self._needs = spec.needs
+        self.plan: list[tuple[float, float]] = [(0.0, self._draw_units(0))]
+        self._refresh(spec)
+        self.stockpile_kg = [
+            self._kg(spec.stockpile.get(m, 0.0), i) for i, m in enumerate(self.materials)
+        ]
+        self.lines = self._lines(spec)
+        self.applicants = self._population(spec)
+        n = len(self.materials)
+        self.total = [sum(a.stock[i] for a in self.applicants) for i in range(n)]
+        self.total_slope = [sum(a.slope[i] for a in self.applicants) for i in range(n)]
+        self.consuming = [sum(a.slope[i] > 0 for a in self.applicants) for i in range(n)]
+        self._t = 0.0
+        self.pairs = len(self.applicants) * len(self.lines)
+        self.stopped = 0
+        self.output_share = 1.0
+        self.log = BuyerLog(self.materials)
+        self.log.point(0.0, tuple(self.total))
+        self.log.output(0.0, 1.0, FULL)
+        world.listeners.append(self._follow_params)
+
+    # --- set-up -------------------------------------------------------------------------------
+    def _draw_units(self, index: int) -> float:
+        u = self.world.uniform(self._production_stream, index)
+        return max(0.0, self._units.quantile(u))
+
+    @property
+    def units_per_day(self) -> float:
+        return self.plan[-1][1]
+
+    def _kg(self, amount: Duration | float, i: int) -> float:
+        """A buyer-level quantity given as kg or as days of cover at the planned rate."""
+        if isinstance(amount, Duration):
+            return amount.calendar_days() * self.rate[i]
+        return float(amount)
+
+    def _refresh(self, spec: Firm) -> None:
+        """Everything the importers read from the parameters in force."""
+        world = self.world
+        self.spec = spec
+        self.rate = [spec.needs[m].kg_per_day(self.units_per_day) for m in self.materials]
+        o = self.ordering = spec.ordering
+        self.up_to = o.policy == "order_up_to"
+        n = range(len(self.materials))
+        self.level_kg = [self._kg(o.level, i) for i in n]
+        self.reorder_point_kg = [
+            self._kg(o.reorder_point, i) if o.reorder_point is not None else 0.0 for i in n
+        ]
+        self.quantity_kg = [self._kg(o.quantity, i) if o.quantity is not None else 0.0 for i in n]
+        self.threshold_kg = self.level_kg if self.up_to else self.reorder_point_kg
+        self.apply_for_kg = [
+            self._kg(o.apply_for, i) if o.apply_for is not None else 0.0 for i in n
+        ]
+        self.restock_kg = [self._kg(o.restock.raise_, i) for i in n] if o.restock else None
+        self.restock_decay_days = world.span_days(o.restock.decay, world.now) if o.restock else 0.0
+        self.prestock_kg = [self._kg(o.prestock.raise_, i) for i in n] if o.prestock else None
+        self.restart_lag_days = world.span_days(spec.production.restart_lag, world.now)
+        self.transit = spec.transit
+        self.suppliers = [(s, None if s == EXPORTS else self.pools[s]) for s in spec.suppliers]
+        self.exports_only = spec.suppliers == (EXPORTS,)
+        authority = world.params.authority
+        self.controlled = [authority.is_controlled(m, self.country) for m in self.materials]
+        self.general_licences = [self._general_licences(m) for m in self.materials]
+
+    def _general_licences(self, material: str) -> list[GeneralLicenceWindow]:
+        world = self.world
+        windows: list[GeneralLicenceWindow] = []
+        for gl in world.params.authority.general_licences:
+            if gl.materials and material not in gl.materials:
+                continue
+            start = world.calendar.day_of(gl.start)
+            end = start + world.span_days(gl.validity, start)
+            if self.id in gl.firms or self.country in gl.destinations:
+                windows.append((start, end, None, 1.0))
+            elif gl.exporters:
+                windows.append((start, end, frozenset(gl.exporters), gl.customer_share))
+        return windows
+
+    def _lines(self, spec: Firm) -> tuple[LineSpec, ...]:
+        production = spec.production
+        if not production.lines:
+            return (LineSpec(1.0, tuple((i, 1.0) for i in range(len(self.materials))), 0.0),)
+        step_days = production.reserve_step.calendar_days()
+        lines = []
+        for line in sorted(production.lines.values(), key=lambda line: line.priority):
+            uses = tuple(
+                (i, share)
+                for i, m in enumerate(self.materials)
+                if (share := line.needs.get(m, line.share)) > 0
+            )
+            reserve = (
+                line.reserve.calendar_days()
+                if line.reserve is not None
+                else (line.priority - 1) * step_days
+            )
+            lines.append(LineSpec(line.share, uses, reserve))
+        return tuple(lines)
+
+    def _population(self, spec: Firm) -> list[Applicant]:
+        world = self.world
+        count, cv = spec.applicants.count, spec.applicants.size_cv
+        streams = world.streams
+        if cv > 0:
+            sigma = math.sqrt(math.log1p(cv * cv))
+            normal = NormalDist()
+            size_key = streams.key("applicant-size", self.id)
+            raw = [
+                math.exp(sigma * normal.inv_cdf(world.uniform(size_key, k))) for k in range(count)
+            ]
+        else:
+            raw = [1.0] * count
+        total = math.fsum(raw)
+        phase = self.ordering.review_phase
+        phase_key = streams.key("review-phase", self.id)
+        aware_key = streams.key("prestock-aware", self.id)
+        customer_key = streams.key("customer", self.id)
+        period = self.ordering.review_period
+        edges, names, acc = [], [], 0.0
+        for name, share in spec.exporters.items():
+            acc += share
+            edges.append(acc)
+            names.append(name)
+        prestock = self.ordering.prestock
+        applicants = []
+        for k in range(count):
+            if isinstance(phase, Duration):
+                first = world.span_days(phase, 0.0)
+            else:
+                frac = k / count if phase == "staggered" else world.uniform(phase_key, k)
+                first = world.span(period.value * frac, period.unit, 0.0)
+            position = (k + 0.5) / count
+            exporter = next((n for n, e in zip(names, edges, strict=True) if position < e), "")
+            aware = prestock is not None and world.uniform(aware_key, k) < prestock.aware_share
+            applicants.append(
+                Applicant(
+                    self, k, raw[k] / total, exporter, first, aware, world.uniform(customer_key, k)
+                )
+            )
+        return applicants
+
+    def start(self) -> None:
+        """The importers' first decisions, at time 0 (after a warm start's pipeline is set)."""
+        if self.ordering.warm_start:
+            for a in self.applicants:
+                self._pipeline(a)
+        for a in self.applicants:
+            a.step()
+
+    def _pipeline(self, a: Applicant) -> None:
+        """Orders placed before the start and still in transit: one per past review period (or
+        reorder cycle) of steady-state ordering, each with its own drawn transit time."""
+        world = self.world
+        customs_by_material = world.params.authority.customs_delay
+        for i, material in enumerate(self.materials):
+            r = a.rate(i)
+            if r <= 0:
+                continue
+            if self.up_to:
+                period = self.review_span(0.0)
+                size = r * period
+            else:
+                size = self.quantity_kg[i] * a.scale
+                period = size / r
+            if not period > 0:
+                continue
+            customs = customs_by_material.get(material)
+            longest = _longest_days(self.transit) + (_longest_days(customs) if customs else 0.0)
+            j = 1
+            while (ordered := a.next_review - j * period) + longest > 0 and j <= 10_000:
+                ship_before_start(a, i, size, ordered, j, customs)
+                j += 1
+
+    # --- what importers read ------------------------------------------------------------------
+    def review_span(self, at: float) -> float:
+        return self.world.span_days(self.ordering.review_period, at)
+
+    def apply_ahead_span(self, at: float) -> float:
+        ahead = self.ordering.apply_ahead
+        return self.world.span_days(ahead, at) if ahead is not None else 0.0
+
+    def announced(self, now: float) -> bool:
+        """Whether an announced rule is pending (announced, not yet in force)."""
+        return any(a <= now < e for a, e in self.world.announcements)
+
+    # --- what importers report ----------------------------------------------------------------
+    def _advance_total(self) -> None:
+        now = self.world.now
+        dt = now - self._t
+        if dt > 0:
+            floor = EPS_KG * len(self.applicants)
+            for i, slope in enumerate(self.total_slope):
+                if slope:
+                    left = self.total[i] - slope * dt
+                    self.total[i] = left if left > floor else 0.0
+        self._t = now
+
+    def stock_arrived(self, i: int, kg: float) -> None:
+        self._advance_total()
+        now = self.world.now
+        self.log.point(now, tuple(self.total))
+        self.total[i] += kg
+        self.log.point(now, tuple(self.total))
+
+    def lines_changed(
+        self,
+        a: Applicant,
+        old_slopes: list[float],
+        new_slopes: list[float],
+        share_change: float,
+        stopped_change: int,
+    ) -> None:
+        self._advance_total()
+        for i, (old, new) in enumerate(zip(old_slopes, new_slopes, strict=True)):
+            if old != new:
+                self.consuming[i] += (new > 0) - (old > 0)
+                self.total_slope[i] = self.total_slope[i] + new - old if self.consuming[i] else 0.0
+        now = self.world.now
+        self.log.point(now, tuple(self.total))
+        if stopped_change or share_change:
+            self.stopped += stopped_change
+            self.output_share += share_change * a.scale
+            if self.stopped == 0:
+                state, share = FULL, 1.0
+            elif self.stopped == self.pairs:
+                state, share = STOPPED, 0.0
+            else:
+                state, share = REDUCED, min(1.0, max(0.0, self.output_share))
+            self.log.output(now, share, state)
+
+    # --- policy -------------------------------------------------------------------------------
+    def _follow_params(self) -> None:
+        spec = self.world.params.firms[self.id]
+        rates_changed = False
+        if spec.production.units_per_day != self._units:
+            self._units = spec.production.units_per_day
+            self.plan.append((self.world.now, self._draw_units(len(self.plan))))
+            rates_changed = True
+        if spec.needs != self._needs:
+            self._needs = spec.needs
+            rates_changed = True
+        self._refresh(spec)
+        for a in self.applicants:
+            a.follow_params(rates_changed)
+
+    def timeline_event(self, name: str) -> None:
+        restock = self.ordering.restock
+        if restock is not None and name in restock.on_events:
+            for a in self.applicants:
+                a.restock_event()
+
+    def announcement(self) -> None:
+        if self.ordering.prestock is not None:
+            for a in self.applicants:
+                if a.aware:
+                    a.announcement()
+
+    # --- the end ------------------------------------------------------------------------------
+    def finish(self) -> FirmTrace:
+        """Close the books at the horizon and hand over the trace."""
+        for a in self.applicants:
+            a.advance()
+
+        def total(field: str) -> list[float]:
+            return [
+                math.fsum(getattr(a, field)[i] for a in self.applicants)
+                for i in range(len(self.materials))
+            ]
+
+        # The running sum drifts by float rounding; the path ends on the exact sum.
+        self._advance_total()
+        self.total = total("stock")
+        self.log.point(self.world.now, tuple(self.total))
+        log = self.log
+
+        return FirmTrace(
+            firm=self.id,
+            materials=self.materials,
+            horizon_days=self.world.horizon_days,
+            rate_kg_per_day=np.asarray(self.rate, dtype=float),
+            units_per_day=self.plan[0][1],
+            plan=tuple(self.plan),
+            times=np.asarray(log.times, dtype=float),
+            stocks_kg=np.asarray(log.stocks, dtype=float).reshape(
+                len(log.times), len(self.materials)
+            ),
+            output_times=np.asarray(log.output_times, dtype=float),
+            output_share=np.asarray(log.output_share, dtype=float),
+            output_state=np.asarray(log.output_state, dtype=np.int8),
+            applicants=len(self.applicants),
+            applicants_short=sum(a.ever_short for a in self.applicants),
+            initial_kg=np.asarray(total("initial")),
+            pipeline_kg=np.asarray(total("pipeline")),
+            received_kg=np.asarray(total("received")),
+            consumed_kg=np.asarray(total("consumed")),
+            final_kg=np.asarray(total("stock")),
+        )
+
+
+def _longest_days(dist: DurationDistribution) -> float:
+    """A practical upper bound of a duration distribution in calendar days: its one-in-a-million
+    quantile (working days counted as 7/5 calendar days plus a week of holidays)."""
+    value = dist.quantile(1.0 - 1e-6)
+    if dist.unit == "wd":
+        return value * 1.4 + 8.0
+    return value * CALENDAR_DAYS[dist.unit]

@@ -1,0 +1,218 @@
+"""Where an importer's order goes: suppliers in order of preference, licences, shipments.
+
+- ``exports``: licensed exports of the controlling state. Uncontrolled material, or material a
+  general licence covers for this importer, ships at once. Controlled material ships against the
+  importer's valid licences (soonest to expire first); for any rest the importer files an
+  application (one at a time per material) for `apply_for` or the rest, whichever is larger.
+- a producer: ships what its shared capacity allows, after its lead time. An emergency producer
+  (spot buying, air freight) is used only while the importer's stock on hand covers less than
+  its `emergency_below`.
+- a gray channel: only for controlled material; ships what its capacity allows, and each
+  shipment may be seized on the way.
+
+Every delay and seizure is drawn from the importer's own streams, indexed by its shipment count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reesim.engine.recorder import Shipment
+from reesim.engine.supply import CapacityPool, GrayChannel, Producer
+from reesim.engine.tolerance import EPS_KG
+from reesim.scenario.schema import EXPORTS
+
+if TYPE_CHECKING:
+    from reesim.engine.applicant import Applicant
+    from reesim.scenario.distributions import DurationDistribution
+
+
+@dataclass(slots=True)
+class Licence:
+    """An approved licence: what it still covers and when it lapses."""
+
+    remaining_kg: float
+    expires_day: float
+
+
+def order(a: Applicant, i: int, kg: float) -> float:
+    """Order `kg` of material i from the suppliers in order of preference; returns what was
+    shipped."""
+    buyer = a.buyer
+    material = buyer.materials[i]
+    remaining = kg
+    controlled = buyer.controlled[i]
+    for supplier, pool in buyer.suppliers:
+        if remaining <= EPS_KG:
+            break
+        if pool is None:
+            remaining -= _from_exports(a, i, remaining, controlled)
+            continue
+        if pool.gray and not controlled:
+            continue
+        if isinstance(pool, Producer):
+            below = pool.emergency_below_days()
+            if below is not None and a.stock[i] >= below * a.rate(i):
+                continue
+        taken = pool.draw(material, remaining)
+        if taken > EPS_KG:
+            remaining -= taken
+            _ship_from_pool(a, i, taken, supplier, pool)
+    return kg - remaining
+
+
+def covered(a: Applicant, i: int) -> bool:
+    """Whether a general licence in force covers importer `a` for material i."""
+    now = a.world.now
+    for start, end, exporters, share in a.buyer.general_licences[i]:
+        if start <= now < end and (
+            exporters is None or (a.exporter in exporters and a.customer_u < share)
+        ):
+            return True
+    return False
+
+
+def needs_licence(a: Applicant, i: int) -> bool:
+    return a.buyer.controlled[i] and not covered(a, i)
+
+
+def valid_licences(a: Applicant, i: int) -> list[Licence]:
+    now = a.world.now
+    valid = [lic for lic in a.licences[i] if lic.expires_day > now and lic.remaining_kg > EPS_KG]
+    a.licences[i] = valid
+    return valid
+
+
+def licensed_kg(a: Applicant, i: int) -> float:
+    """What the importer's valid licences still cover."""
+    return sum(lic.remaining_kg for lic in valid_licences(a, i))
+
+
+def _from_exports(a: Applicant, i: int, kg: float, controlled: bool) -> float:
+    if not controlled or covered(a, i):
+        _ship_export(a, i, kg)
+        return kg
+    shipped = 0.0
+    for lic in sorted(valid_licences(a, i), key=lambda lic: lic.expires_day):
+        take = min(lic.remaining_kg, kg - shipped)
+        lic.remaining_kg -= take
+        shipped += take
+    if shipped > 0:
+        _ship_export(a, i, shipped)
+    rest = kg - shipped
+    if rest > EPS_KG and a.pending[i] is None:
+        apply(a, i, rest)
+    return shipped
+
+
+def apply(a: Applicant, i: int, shortfall_kg: float) -> None:
+    """File one application for the larger of the shortfall and `apply_for`."""
+    buyer = a.buyer
+    ask = max(shortfall_kg, buyer.apply_for_kg[i] * a.scale)
+    sequence = a.sequence[i]
+    a.sequence[i] += 1
+    a.pending[i] = buyer.authority.new_application(
+        buyer.id,
+        a.index,
+        buyer.country,
+        buyer.end_use,
+        a.exporter,
+        buyer.materials[i],
+        ask,
+        sequence,
+        a,
+    )
+
+
+# --- shipping ---------------------------------------------------------------------------------
+def _ship_export(a: Applicant, i: int, kg: float) -> None:
+    world = a.world
+    now = world.now
+    n = a.shipments
+    delay = world.draw_days(a.buyer.transit, world.uniform(a.stream("transit"), n), now)
+    customs = world.params.authority.customs_delay.get(a.buyer.materials[i])
+    if customs is not None:
+        delay += world.draw_days(customs, world.uniform(a.stream("customs"), n), now + delay)
+    ship(a, i, kg, delay, EXPORTS, EXPORTS, seized=False)
+
+
+def _ship_from_pool(a: Applicant, i: int, kg: float, name: str, pool: CapacityPool) -> None:
+    world = a.world
+    now = world.now
+    n = a.shipments
+    stream = a.stream(name)
+    if isinstance(pool, GrayChannel):
+        spec = world.params.smuggling.channels[name]
+        delay = world.draw_days(spec.delay, world.uniform(stream, 2 * n), now)
+        seized = world.uniform(stream, 2 * n + 1) < pool.seizure_probability()
+        ship(a, i, kg, delay, "gray", name, seized)
+    else:
+        producer = world.params.producers[name]
+        delay = world.draw_days(producer.lead_time, world.uniform(stream, n), now)
+        route = "emergency" if producer.emergency_below is not None else "producer"
+        ship(a, i, kg, delay, route, name, seized=False)
+
+
+def ship_before_start(
+    a: Applicant,
+    i: int,
+    kg: float,
+    ordered_day: float,
+    j: int,
+    customs: DurationDistribution | None,
+) -> None:
+    """Put the j-th most recent pre-start order of a warm start in transit, if it arrives after
+    the start; its delays come from the importer's own pipeline stream."""
+    world = a.world
+    stream = a.stream("pipeline")
+    delay = world.draw_days(a.buyer.transit, world.uniform(stream, 2 * j), ordered_day)
+    if customs is not None:
+        u = world.uniform(stream, 2 * j + 1)
+        delay += world.draw_days(customs, u, ordered_day + delay)
+    arrival = ordered_day + delay
+    if arrival <= 0.0:
+        return
+    buyer = a.buyer
+    world.recorder.shipments.append(
+        Shipment(
+            ordered_day,
+            arrival,
+            buyer.id,
+            buyer.country,
+            buyer.materials[i],
+            kg,
+            "pipeline",
+            EXPORTS,
+            False,
+            a.index,
+        )
+    )
+    a.pipeline[i] += kg
+    a.on_order[i] += kg
+    world.at(arrival, a.deliver, (i, kg, False))
+
+
+def ship(
+    a: Applicant, i: int, kg: float, delay: float, route: str, supplier: str, seized: bool
+) -> None:
+    world = a.world
+    buyer = a.buyer
+    now = world.now
+    world.recorder.shipments.append(
+        Shipment(
+            now,
+            now + delay,
+            buyer.id,
+            buyer.country,
+            buyer.materials[i],
+            kg,
+            route,
+            supplier,
+            seized,
+            a.index,
+        )
+    )
+    a.shipments += 1
+    a.on_order[i] += kg
+    world.at(delay, a.deliver, (i, kg, seized))
