@@ -1,0 +1,99 @@
+"""HTML reports for answers: `reesim solve` (and its cost mode), `reesim calibrate` and
+`reesim discover`, built from the same page, tables and inline charts as the run reports."""
+
+from __future__ import annotations
+
+import math
+
+from reesim.questions.cost import CostSolution
+from reesim.questions.solve import Solution
+from reesim.report import plots
+from reesim.report.html import Section, _esc, _table, figures_html, page
+from reesim.report.tables import fmt
+
+
+def warnings_html(warnings: tuple[str, ...] | list[str]) -> str:
+    if not warnings:
+        return '<p class="muted">No warnings.</p>'
+    return "<ul>" + "".join(f'<li class="sig">{_esc(w)}</li>' for w in warnings) + "</ul>"
+
+
+def solve_report(solution: Solution, scenario: str) -> str:
+    from reesim.report.plots.answers import solve_chart
+
+    s, axis = solution.settings, solution.axis
+    answer = solution.answer
+    facts = [
+        (
+            "question",
+            _esc(f"{s.direction} {axis.path} in {axis.text(axis.low)}..{axis.text(axis.high)}"),
+        ),
+        ("targets", "<br>".join(f"<code>{_esc(t.text)}</code>" for t in solution.targets)),
+        ("confidence", _esc(f"{s.confidence:.0%} ({s.look_confidence:.2%} per look)")),
+        ("answer", f"<strong>{_esc(answer.text if answer else 'none in the range')}</strong>"),
+        (
+            "bracket",
+            _esc(" .. ".join(str(axis.text(x)) for x in solution.bracket))
+            if solution.bracket
+            else "–",
+        ),
+        ("replications", _esc(f"{solution.replications:,} at {len(solution.candidates)} values")),
+    ]
+    head = ["value", "n"]
+    for t in solution.targets:
+        head += [_esc(f"{t.kpi}.{t.stat}"), "upper bound" if t.wants_low else "lower bound"]
+    head.append("verdict")
+    rows = []
+    for c in solution.curve:
+        row = [_esc(c.text), _esc(f"{c.n:,}")]
+        for e, t in zip(c.estimates, solution.targets, strict=True):
+            row += [_esc(fmt(e.value)), _esc(fmt(e.upper if t.wants_low else e.lower))]
+        row.append(_esc(c.verdict + (" (answer)" if c is answer else "")))
+        rows.append(row)
+    chart = plots.Chart("solve", "Values tried", solve_chart(solution))
+    caption = {
+        "solve": "Each dot is a value tried: the target's statistic over its replications, with "
+        "the one-sided bounds that decided it. Dashed: the threshold; vertical line: the answer; "
+        "shaded: the final bracket."
+    }
+    sections = [
+        Section("answer", "Answer", _table(["", ""], facts)),
+        Section("warnings", "Warnings", warnings_html(solution.warnings)),
+        Section("curve", "Values tried", _table(head, rows, num_from=0)),
+        Section("chart", "Chart", figures_html([chart], caption)),
+    ]
+    return page(f"reesim solve: {scenario}", "", sections)
+
+
+def cost_report(cost: CostSolution, scenario: str) -> str:
+    from reesim.report.plots.answers import cost_chart
+
+    lo, hi = (cost.axis.text(x) for x in cost.near_best)
+    facts = [
+        ("parameter", f"<code>{_esc(cost.axis.path)}</code>"),
+        ("answer", f"<strong>{_esc(cost.best.text)}</strong>"),
+        (
+            "expected cost",
+            _esc(f"{fmt(cost.best.mean)} ({fmt(cost.best.low)} .. {fmt(cost.best.high)})"),
+        ),
+        ("values within noise of it", _esc(f"{lo} .. {hi}")),
+        ("replications", _esc(f"{cost.replications:,}")),
+    ]
+    rows = [
+        [
+            _esc(p.text),
+            _esc(fmt(p.held_kg)),
+            _esc(fmt(p.mean)),
+            _esc(f"{fmt(p.low)} .. {fmt(p.high)}" if math.isfinite(p.low) else "–"),
+        ]
+        for p in cost.points
+    ]
+    chart = plots.Chart("cost", "Expected total cost", cost_chart(cost))
+    sections = [
+        Section("answer", "Answer", _table(["", ""], facts)),
+        Section(
+            "curve", "Values tried", _table(["value", "held kg", "mean cost", "95% CI"], rows, 0)
+        ),
+        Section("chart", "Chart", figures_html([chart])),
+    ]
+    return page(f"reesim solve --holding-cost: {scenario}", "", sections)
