@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from reesim.questions.cost import CostSolution
+from reesim.questions.prim import Box, Inputs, Trajectory, limit_text
 from reesim.questions.solve import Solution
 from reesim.report import plots
 from reesim.report.html import Section, _esc, _table, figures_html, page
@@ -97,3 +99,62 @@ def cost_report(cost: CostSolution, scenario: str) -> str:
         Section("chart", "Chart", figures_html([chart])),
     ]
     return page(f"reesim solve --holding-cost: {scenario}", "", sections)
+
+
+def discover_report(
+    inputs: Inputs,
+    condition: str,
+    sweep: str,
+    trajectories: Sequence[Trajectory] = (),
+    leaves: Sequence[Box] = (),
+    met: int = 0,
+) -> str:
+    """The boxes found (PRIM's chosen boxes with their trajectories, or the tree's leaves)."""
+    from reesim.report.plots.answers import box_chart, trajectory_chart
+
+    facts = [
+        ("sweep", _esc(sweep)),
+        ("condition", f"<code>{_esc(condition)}</code>"),
+        ("points meeting it", _esc(f"{met} of {inputs.n}")),
+    ]
+    sections = [Section("question", "Question", _table(["", ""], facts))]
+    boxes: list[tuple[str, Box, Trajectory | None]] = [
+        (f"box {i}", t.boxes[t.chosen], t) for i, t in enumerate(trajectories, start=1)
+    ]
+    boxes += [(f"leaf {i}", b, None) for i, b in enumerate(leaves, start=1)]
+    for name, box, t in boxes:
+        full = inputs.full_limits()
+        rows = [
+            [
+                f"<code>{_esc(inputs.names[i])}</code>",
+                _esc(limit_text(box.limits[i])),
+                _esc(limit_text(full[i])),
+                _esc(f"{qp:.2g}"),
+            ]
+            for i, qp in zip(box.restricted, box.qp_values, strict=True)
+        ]
+        lead = (
+            f"<p>coverage {box.coverage:.0%}, density {box.density:.0%}, mass {box.mass:.0%}: "
+            f"{box.hits} of the {box.points} points in the box meet the condition.</p>"
+        )
+        charts = [plots.Chart(f"box-{name}", f"{name}: restricted inputs", box_chart(inputs, box))]
+        if t is not None:
+            charts.insert(
+                0,
+                plots.Chart(
+                    f"trajectory-{name}", f"{name}: peeling trajectory", trajectory_chart(t)
+                ),
+            )
+        html = lead + _table(["input", "box", "sweep's range", "qp-value"], rows, num_from=1)
+        html += figures_html(charts, DISCOVER_CAPTIONS)
+        sections.append(Section(name.replace(" ", "-"), name.capitalize(), html))
+    return page(f"reesim discover: {sweep}", "", sections)
+
+
+DISCOVER_CAPTIONS = {
+    "trajectory": "Each dot is a box on PRIM's peeling trajectory: the share of the points "
+    "meeting the condition that it holds (coverage) against the share of its points that meet "
+    "it (density), coloured by the number of inputs it restricts. Circled: the box shown.",
+    "box": "Each restricted input's limits within the range the sweep covered, with its "
+    "quasi-p-value (a large one says the restriction could be dropped).",
+}

@@ -1,5 +1,6 @@
 """Charts of answers: the curve `reesim solve` walked (each target's estimate with its bounds
-against the value tried, the threshold and the answer) and the cost curve."""
+against the value tried, the threshold and the answer), the cost curve, and scenario discovery's peeling trajectory and
+boxes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reesim.questions.cost import CostSolution
+from reesim.questions.prim import Box, Inputs, Trajectory
 from reesim.questions.solve import Solution
 from reesim.report.plots.common import COLORS, STOP_COLOR, _figure, _style
 
@@ -81,4 +83,62 @@ def cost_chart(cost: CostSolution) -> Figure:
     ax.set_ylabel("cost")
     _style(ax)
     ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def trajectory_chart(t: Trajectory) -> Figure:
+    """Coverage against density for every box of the peeling trajectory, coloured by the number
+    of inputs restricted; the box shown is circled."""
+    fig, axes = _figure(5.6, 4.0)
+    ax = axes[0, 0]
+    cov = np.array([b.coverage for b in t.boxes])
+    den = np.array([b.density for b in t.boxes])
+    dims = np.array([len(b.restricted) for b in t.boxes])
+    points = ax.scatter(cov, den, c=dims, cmap="viridis", s=18, gid="trajectory")
+    chosen = t.boxes[t.chosen]
+    ax.scatter(
+        [chosen.coverage],
+        [chosen.density],
+        s=120,
+        facecolors="none",
+        edgecolors=STOP_COLOR,
+        gid="chosen",
+    )
+    ax.set_xlabel("coverage")
+    ax.set_ylabel("density")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    fig.colorbar(points, ax=ax, label="inputs restricted")
+    _style(ax)
+    return fig
+
+
+def box_chart(inputs: Inputs, box: Box) -> Figure:
+    """Each restricted input as a bar: its box limits inside the sweep's range (scaled to 0..1),
+    labelled with the limits and the quasi-p-value."""
+    rows = box.restricted
+    fig, axes = _figure(7.0, 0.5 * max(1, len(rows)) + 1.0)
+    ax = axes[0, 0]
+    full = inputs.full_limits()
+    for k, i in enumerate(rows):
+        limit, whole = box.limits[i], full[i]
+        if isinstance(limit, frozenset):
+            assert isinstance(whole, frozenset)
+            label = ", ".join(sorted(limit))
+            lo, hi = 0.0, len(limit) / max(1, len(whole))
+        else:
+            assert not isinstance(whole, frozenset)
+            span = (whole[1] - whole[0]) or 1.0
+            lo, hi = (limit[0] - whole[0]) / span, (limit[1] - whole[0]) / span
+            label = f"{limit[0]:.4g} .. {limit[1]:.4g}"
+        ax.barh(k, 1.0, color="0.9", height=0.6)
+        ax.barh(k, hi - lo, left=lo, color=COLORS[0], height=0.6, gid=f"box:{inputs.names[i]}")
+        qp = box.qp_values[k]
+        ax.text(1.02, k, f"{label}  (qp {qp:.2g})", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)), [inputs.names[i] for i in rows], fontsize=8)
+    ax.set_xlim(0, 1.6)
+    ax.set_xticks([0, 0.5, 1], ["min", "", "max"])
+    ax.invert_yaxis()
+    ax.set_title(f"coverage {box.coverage:.0%}, density {box.density:.0%}", fontsize=9, loc="left")
+    _style(ax)
     return fig
