@@ -61,7 +61,10 @@ def solve_table(solution: Solution) -> Table:
     table.add_column("verdict")
     answer = solution.answer
     for c in solution.curve:
-        cells: list[RenderableType] = [Text(c.text, style="bold" if c is answer else ""), f"{c.n:,}"]
+        cells: list[RenderableType] = [
+            Text(c.text, style="bold" if c is answer else ""),
+            f"{c.n:,}",
+        ]
         for e, t in zip(c.estimates, solution.targets, strict=True):
             bound = e.upper if t.wants_low else e.lower
             cells += [sig3(e.value), sig3(bound)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from reesim.questions.calibrate import Calibration, Fit, Predictive
 from reesim.questions.cost import CostSolution
 from reesim.questions.prim import Box, Inputs, Trajectory, limit_text
 from reesim.questions.solve import Solution
@@ -158,3 +159,73 @@ DISCOVER_CAPTIONS = {
     "box": "Each restricted input's limits within the range the sweep covered, with its "
     "quasi-p-value (a large one says the restriction could be dropped).",
 }
+
+
+def calibration_report(
+    cal: Calibration,
+    pred: Predictive,
+    fits: Sequence[tuple[str, Fit | None]],
+    scenario: str,
+    data: str,
+) -> str:
+    from reesim.report.plots.calibration import predictive_chart
+
+    rows = []
+    for i, p in enumerate(cal.priors):
+        mean, sd, q5, q50, q95 = cal.summary(i)
+        rows.append(
+            [
+                _esc(p.name),
+                f"<code>{_esc(p.axis.path)}</code>",
+                _esc(f"{p.axis.text(p.axis.low)} .. {p.axis.text(p.axis.high)}"),
+                f"<strong>{_esc(p.axis.text(q50))}</strong>",
+                _esc(f"{p.axis.text(q5)} .. {p.axis.text(q95)}"),
+            ]
+        )
+    fit_rows = [
+        [
+            _esc(name),
+            _esc(f.observations),
+            _esc(f"{f.rmse_standardised:.2f}"),
+            _esc(f"{f.coverage_90:.0%}"),
+        ]
+        for name, f in fits
+        if f is not None
+    ]
+    gens = [
+        [
+            _esc(i),
+            _esc("∞" if math.isinf(g.tolerance) else f"{g.tolerance:.3g}"),
+            _esc(g.simulations),
+        ]
+        for i, g in enumerate(cal.generations)
+    ]
+    chart = plots.Chart(
+        "predictive", "Posterior predictive against the data", predictive_chart(cal, pred)
+    )
+    caption = {
+        "predictive": "Band: 5th to 95th percentile of the observation simulated at values drawn "
+        "from the posterior (fresh random numbers); line: its median. Dots: the data, filled "
+        "where fitted and open where held out."
+    }
+    sections = [
+        Section(
+            "posterior",
+            "Posterior",
+            _table(
+                ["uncertainty", "path", "prior range", "median", "90% interval"], rows, num_from=2
+            ),
+        ),
+        Section(
+            "fit",
+            "Fit",
+            _table(["observations", "n", "standardised RMSE", "inside 90% band"], fit_rows, 1),
+        ),
+        Section("chart", "Data and predictive bands", figures_html([chart], caption)),
+        Section(
+            "abc",
+            "ABC-SMC generations",
+            _table(["generation", "tolerance", "simulations"], gens, num_from=0),
+        ),
+    ]
+    return page(f"reesim calibrate: {scenario}", f"Fitted to {data}.", sections)
