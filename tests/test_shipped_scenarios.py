@@ -27,6 +27,7 @@ EXAMPLES = SCENARIOS / "examples"
 SHIPPED = sorted(SCENARIOS.rglob("*.yaml"))
 
 EXPECTED_EXAMPLES = {
+    "calibration",
     "drawdown",
     "licence-queue",
     "outcomes",

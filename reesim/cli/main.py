@@ -10,7 +10,18 @@ from __future__ import annotations
 import typer
 
 # Importing a command module registers its command on `app`.
-from reesim.cli import compare, plot, report, run, schema, sweep, validate  # noqa: F401
+from reesim.cli import (  # noqa: F401
+    calibrate,
+    compare,
+    discover,
+    plot,
+    report,
+    run,
+    schema,
+    solve,
+    sweep,
+    validate,
+)
 from reesim.cli.app import app, stderr_console
 from reesim.errors import ReesimError, ScenarioError
 

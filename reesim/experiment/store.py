@@ -517,3 +517,35 @@ def read_replications(out: Path) -> pa.Table:
     schema = pa.unify_schemas([pq.read_schema(p) for p in parts])
     table = ds.dataset([str(p) for p in parts], format="parquet", schema=schema).to_table()
     return table.sort_by([("point", "ascending"), ("replication", "ascending")])
+
+
+@dataclass(frozen=True)
+class PointsTable:
+    """A finished sweep's points as plain data: each factor's values and each KPI statistic's
+    values, one entry per design point (what `reesim discover` reads)."""
+
+    factors: tuple[tuple[str, str], ...]
+    """(name, dotted path) of each factor, in design order."""
+    columns: dict[str, list[Any]]
+    """``<factor name>`` and ``<kpi>.<stat>`` -> one value per point."""
+    kpis: tuple[str, ...]
+
+
+def read_points(out: Path) -> PointsTable:
+    """The per-point summaries of the sweep in `out`; UsageError if it is not a finished sweep."""
+    manifest = _read_manifest(out / MANIFEST)
+    if manifest is None or not (out / "points.parquet").is_file():
+        raise UsageError(
+            f"expected a sweep directory with {MANIFEST} and points.parquet, got {str(out)!r}"
+        )
+    design = Design.from_dict(manifest["design"])
+    columns = pq.read_table(out / "points.parquet").to_pydict()
+    factor_names = {f.name for f in design.factors}
+    kpis = tuple(
+        dict.fromkeys(
+            c.rsplit(".", 1)[0]
+            for c in columns
+            if c not in factor_names and c not in ("point", "replications", "failed")
+        )
+    )
+    return PointsTable(tuple((f.name, f.path) for f in design.factors), columns, kpis)

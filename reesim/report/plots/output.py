@@ -29,3 +29,23 @@ def to_svg(figure: Figure) -> str:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "reesim"}):
         figure.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     return buf.getvalue()
+
+
+def save_file(figure: Figure, path: str | Path) -> Path:
+    """Write a figure to `path` atomically, as PNG or SVG by its suffix."""
+    import io
+
+    from reesim.results.io import atomic_write_bytes
+
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"expected a chart file ending in .png or .svg, got {str(path)!r}")
+    if fmt == "svg":
+        data = to_svg(figure).encode("utf-8")
+    else:
+        buf = io.BytesIO()
+        figure.savefig(buf, format="png", dpi=110)
+        data = buf.getvalue()
+    atomic_write_bytes(target, data)
+    return target
