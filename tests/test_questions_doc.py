@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reesim.cli.main import main
+from tests.docpages import paste
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = (ROOT / "docs" / "questions.md").read_text()
@@ -33,7 +34,10 @@ def test_every_example_runs_and_prints_what_the_page_shows(
         assert main(shlex.split(lines[0][len("$ reesim ") :])) == 0, lines[0]
         out = capsys.readouterr().out
         if len(lines) > 1:
-            assert [line.rstrip() for line in out.rstrip().splitlines()] == lines[1:], lines[0]
+            printed = [line.rstrip() for line in out.rstrip().splitlines()]
+            if printed != lines[1:]:
+                paste(ROOT / "docs" / "questions.md", lines[0], lines[1:], printed)
+            assert printed == lines[1:], f"{lines[0]} (REESIM_UPDATE_DOCS=1 pastes the new output)"
     assert (tmp_path / "out" / "calibrated.yaml").is_file()
     assert (
         "firms.importer.stockpile.ndfeb_magnet" in (tmp_path / "out" / "discovery.html").read_text()

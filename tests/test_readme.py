@@ -3,7 +3,6 @@ example's output is exactly what the command prints, and the error example is re
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reesim.cli.main import main
+from tests.docpages import paste
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -73,19 +73,9 @@ def test_console_blocks(
     code, out, _ = run(argv, capsys)
     assert code == 0
     if tag == "README-OUTPUT":
-        if os.environ.get("REESIM_UPDATE_README") and comparable(out.splitlines()) != comparable(
-            lines[1:]
-        ):
-            _paste(command, lines[1:], out.splitlines())
+        if comparable(out.splitlines()) != comparable(lines[1:]):
+            paste(ROOT / "README.md", command, lines[1:], out.splitlines())
         assert comparable(out.splitlines()) == comparable(lines[1:]), (
-            "the README's worked example no longer matches: rerun with REESIM_UPDATE_README=1 "
+            "the README's worked example no longer matches: rerun with REESIM_UPDATE_DOCS=1 "
             "to paste the new output, and check the text around it still says what it shows"
         )
-
-
-def _paste(command: str, old: list[str], new: list[str]) -> None:
-    """Replace one worked example's output in README.md (the update mode of this test)."""
-    text = (ROOT / "README.md").read_text()
-    before = "\n".join([command, *old]) + "\n"
-    assert text.count(before) == 1, "the block to replace is not unique"
-    (ROOT / "README.md").write_text(text.replace(before, "\n".join([command, *new]) + "\n"))
