@@ -132,10 +132,32 @@ def scenarios(draw: st.DrawFn, random_required: bool = False) -> dict[str, Any]:
         if draw(st.booleans()):
             ordering["apply_for"] = f"{draw(st.integers(1, 180))}d"
         suppliers = draw(st.permutations(["exports", "p", "t"]))[: draw(st.integers(0, 3))]
+        # Model 2: populations, product lines, restocking, prestocking, warm starts.
+        ordering["review_phase"] = draw(st.sampled_from(["staggered", "random"]))
+        ordering["warm_start"] = draw(st.booleans())
+        if draw(st.booleans()):
+            ordering["restock"] = {
+                "raise": f"{draw(st.integers(1, 60))}d",
+                "decay": f"{draw(st.integers(1, 120))}d",
+                "on_shortage": draw(st.booleans()),
+                "on_refusal": draw(st.booleans()),
+            }
+        if draw(st.booleans()):
+            ordering["prestock"] = {
+                "raise": f"{draw(st.integers(1, 60))}d",
+                "aware_share": draw(st.sampled_from([0.0, 0.5, 1.0])),
+            }
+        production: dict[str, Any] = {"units_per_day": units}
+        if draw(st.booleans()):
+            production["lines"] = {
+                "main": {"share": 0.6, "priority": 1},
+                "side": {"share": 0.4, "priority": 2, "reserve": f"{draw(st.integers(0, 30))}d"},
+            }
+            production["restart_lag"] = f"{draw(st.integers(0, 5))}d"
         firms[fid] = {
             "country": draw(st.sampled_from(["us", "jp"])),
             "end_use": draw(st.sampled_from(["civil", "dual", "defense"])),
-            "production": {"units_per_day": units},
+            "production": production,
             "needs": needs,
             "stockpile": {
                 m: f"{draw(st.integers(0, 90))}d" for m in materials if draw(st.booleans())
@@ -143,15 +165,28 @@ def scenarios(draw: st.DrawFn, random_required: bool = False) -> dict[str, Any]:
             "ordering": ordering,
             "transit": draw(durations(0.0, 40.0)),
             "suppliers": list(suppliers),
+            "applicants": {
+                "count": draw(st.integers(1, 4)),
+                "size_cv": draw(st.sampled_from([0.0, 0.7])),
+            },
+            "exporters": {"x": draw(st.sampled_from([0.0, 0.5, 1.0]))},
         }
     if draw(st.booleans()):
+        holder = draw(
+            st.sampled_from(
+                [{"firms": [firm_ids[0]]}, {"exporters": ["x"], "customer_share": 0.5}]
+            )
+        )
         authority["general_licences"] = [
             {
-                "firms": [firm_ids[0]],
+                **holder,
                 "start": str(START + timedelta(days=draw(st.integers(0, horizon - 1)))),
                 "validity": f"{draw(st.integers(1, 100))}d",
             }
         ]
+    if draw(st.booleans()):
+        authority["background"]["destinations"] = {"us": 0.5}
+        authority["background"]["materials"] = {materials[0]: 0.5}
 
     producer: dict[str, Any] = {
         "capacity": {
@@ -160,6 +195,8 @@ def scenarios(draw: st.DrawFn, random_required: bool = False) -> dict[str, Any]:
         },
         "lead_time": draw(durations(0.0, 60.0)),
     }
+    if draw(st.booleans()):
+        producer["emergency_below"] = f"{draw(st.integers(1, 30))}d"
     if draw(st.booleans()):
         producer["available_from"] = str(START + timedelta(days=draw(st.integers(-10, horizon))))
     channel = {
@@ -178,6 +215,7 @@ def scenarios(draw: st.DrawFn, random_required: bool = False) -> dict[str, Any]:
         "authority": authority,
         "firms": firms,
         "producers": {"p": producer},
+        "exporters": {"x": {}},
         "smuggling": {
             "enforcement": draw(st.sampled_from([0.0, 0.5, 1.0, 3.0])),
             "channels": {"t": channel},
@@ -204,14 +242,19 @@ def scenarios(draw: st.DrawFn, random_required: bool = False) -> dict[str, Any]:
                 (f"firms.{firm_ids[0]}.production.units_per_day", draw(st.integers(0, 1000))),
             ]
         path, value = draw(st.sampled_from(options))
-        scenario["timeline"] = [
-            {
-                "date": str(START + timedelta(days=draw(st.integers(0, horizon - 1)))),
-                "name": "event",
-                "source": "hypothesis",
-                "set": {path: value},
-            }
-        ]
+        day = draw(st.integers(0, horizon - 1))
+        event = {
+            "date": str(START + timedelta(days=day)),
+            "name": "event",
+            "source": "hypothesis",
+            "set": {path: value},
+        }
+        if draw(st.booleans()):
+            event["announced"] = str(START + timedelta(days=draw(st.integers(-5, day))))
+        scenario["timeline"] = [event]
+        if draw(st.booleans()):
+            for firm in firms.values():
+                firm["ordering"]["restock"] = {"raise": "20d", "on_events": ["event"]}
     return scenario
 
 
@@ -348,7 +391,8 @@ def test_records_are_consistent(data: dict[str, Any]) -> None:
     # Shipments arrive after they leave, come from one of the firm's suppliers, and only gray
     # shipments are ever seized.
     for sh in records.shipments:
-        assert sh.arrival_day >= sh.shipped_day >= 0.0
+        assert sh.arrival_day >= sh.shipped_day
+        assert sh.shipped_day >= 0.0 or (sh.route == "pipeline" and sh.arrival_day > 0.0)
         assert sh.shipped_day < horizon
         assert sh.kg > 0.0
         assert sh.supplier in s.firms[sh.firm].suppliers

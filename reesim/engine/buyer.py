@@ -205,7 +205,7 @@ class Buyer:
 
     def start(self) -> None:
         """The importers' first decisions, at time 0 (after a warm start's pipeline is set)."""
-        if self.ordering.warm_start:
+        if self.ordering.warm_start and self.spec.suppliers:
             for a in self.applicants:
                 self._pipeline(a)
         for a in self.applicants:

@@ -183,7 +183,7 @@ def ship_before_start(
             buyer.materials[i],
             kg,
             "pipeline",
-            EXPORTS,
+            buyer.spec.suppliers[0],  # bought as usual, before the start
             False,
             a.index,
         )
