@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from reesim.scenario.base import Model
 from reesim.scenario.fields import DurationValue, Share, StockValue
 from reesim.scenario.units import Duration
+
+def cover_duration(value: Duration | None) -> Duration | None:
+    """Days of cover are calendar time: a working-day count has no stock meaning."""
+    if value is not None and value.is_working_days:
+        raise ValueError(f"expected days of cover in d, w or mo, got '{value}'")
+    return value
+
 
 MAX_APPLICANTS = 100_000
 """Most importers one buyer may stand for (memory stays small; events scale with activity)."""
@@ -72,6 +79,8 @@ class Line(Model):
         description="Per material, the share of the firm's need used by this line; materials "
         "not listed use `share`.",
     )
+
+    _cover = field_validator("reserve")(cover_duration)
 
     @model_validator(mode="after")
     def _positive_share(self) -> Line:

@@ -20,7 +20,14 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from reesim.scenario.base import Model, also_accepts
 from reesim.scenario.distributions import DurationDistribution, NumberDistribution
 from reesim.scenario.fields import DurationValue, KgValue, Name, RateKgPerDay, Share, StockValue
-from reesim.scenario.responses import Line, Population, Prestock, Restock, ReviewPhase
+from reesim.scenario.responses import (
+    Line,
+    Population,
+    Prestock,
+    Restock,
+    ReviewPhase,
+    cover_duration,
+)
 from reesim.scenario.units import Duration
 
 EndUse = Literal["civil", "dual", "defense"]
@@ -369,6 +376,8 @@ class Production(Model):
         description="Time a stopped line takes to restart once its material is back.",
     )
 
+    _cover = field_validator("reserve_step")(cover_duration)
+
     @model_validator(mode="after")
     def _line_shares(self) -> Production:
         total = sum(line.share for line in self.lines.values())
@@ -529,6 +538,8 @@ class Producer(Model):
         "while their stock on hand covers less than this; omit for a regular supplier.",
     )
     source: str = Field(default="", description="Where the numbers come from (citation).")
+
+    _cover = field_validator("emergency_below")(cover_duration)
 
 
 class Channel(Model):
