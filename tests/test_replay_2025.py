@@ -37,6 +37,7 @@ AGGREGATES = [
 ]
 NAMED = ["tesla", "tesla_optimus", "ford", "eu_supplier", "japan_automaker", "defense_prime"]
 EXPORTS_2024_T = 58_152.0  # Adamas, H
+MAGNETS = ("ndfeb_magnet", "ndfeb_plain")  # Dy/Tb-bearing (licensed) and Dy/Tb-free
 US_2024_T = 7_400.0  # Adamas, H
 
 # Every policy event of the scenario and the date it must fire on (sources §1).
@@ -52,6 +53,7 @@ EVENTS = {
     "October expansion": "2025-10-09",
     "October measures suspended": "2025-11-07",
     "first general licences": "2025-12-02",
+    "timely approval for civil use": "2025-12-04",
 }
 
 
@@ -71,12 +73,14 @@ def result() -> RunResult:
 
 
 def magnet_t_per_year(r: ResolvedScenario, firm_ids: list[str]) -> float:
-    """Planned NdFeB magnet use of the firms, t/yr, from needs x mean units per day."""
+    """Planned NdFeB magnet use of the firms (both kinds), t/yr, from needs x mean units/day."""
     total_kg_per_day = 0.0
     for firm_id in firm_ids:
         firm = r.scenario.firms[firm_id]
-        need = firm.needs["ndfeb_magnet"]
-        total_kg_per_day += need.kg_per_day(firm.production.units_per_day.mean())
+        for material in MAGNETS:
+            if material in firm.needs:
+                units = firm.production.units_per_day.mean()
+                total_kg_per_day += firm.needs[material].kg_per_day(units)
     return total_kg_per_day * DAYS_PER_YEAR / 1000.0
 
 
@@ -92,7 +96,7 @@ def test_validates_with_every_buyer_and_uncertainty() -> None:
     assert set(r.scenario.firms) == set(AGGREGATES) | set(NAMED)
     for firm_id in AGGREGATES:
         assert r.scenario.firms[firm_id].country == firm_id
-    assert {"ndfeb_magnet", "dysprosium", "terbium"} <= set(r.scenario.materials)
+    assert {*MAGNETS, "dysprosium", "terbium"} <= set(r.scenario.materials)
     # The unknowns a sweep varies include the assumed market sizes and the calibrated shares,
     # timeline values among them.
     paths = {u.path for u in r.scenario.uncertainties.values()}
@@ -120,14 +124,40 @@ def test_runs_three_replications_and_reports_the_series() -> None:
         assert len(res.series[name].mean) == 12, name
 
 
-def test_magnet_exports_fall_after_april_and_recover_partly() -> None:
+def test_magnet_exports_fall_after_april_and_recover_in_the_second_half() -> None:
     """The shape the scenario explains: before April all buyers are supplied at their 2024 rates;
-    after 4 April exports fall; licences bring a partial recovery in the second half."""
-    total = np.array(result().series["exports.total.ndfeb_magnet"].mean)
+    from 4 April licensed (Dy/Tb-bearing) magnets fall sharply and all magnets are held at
+    customs, so exports fall; licences bring them back in the second half."""
+    series = result().series
+    total = sum(np.array(series[f"exports.total.{m}"].mean) for m in MAGNETS)
+    licensed = np.array(series["exports.total.ndfeb_magnet"].mean)
     jan_feb, apr_jun, jul_dec = total[0:2].mean(), total[3:6].mean(), total[6:12].mean()
     assert jan_feb == pytest.approx(EXPORTS_2024_T / 12, rel=0.1)
-    assert apr_jun < 0.7 * jan_feb
+    assert apr_jun < 0.75 * jan_feb
+    assert licensed[3:6].mean() < 0.5 * licensed[0:2].mean()
     assert apr_jun < jul_dec < 1.1 * jan_feb
+
+
+def test_no_day_stops_every_aggregate() -> None:
+    """The issue's symptom: with one applicant per destination, all eight aggregates stopped on
+    the same day (2 July) in most replications. Importers now stop and restart one by one, so
+    no aggregate stops altogether, and their first reductions are spread out."""
+    for rep in range(3):
+        traces = {t.firm: t for t in records(rep).firms}
+        for firm in AGGREGATES:
+            assert traces[firm].halts == (), firm
+            assert float(traces[firm].output_share.min()) > 0.3, firm
+
+
+def test_approval_curve_of_eu_applications_matches_the_published_tallies() -> None:
+    """About a quarter of applications approved by 4 June (CLEPA, H); just over half of ~2,000
+    EU applications by 5 November (EU trade commissioner, H). The model is calibrated to the
+    first and lands above the second (see docs/replay-2025.md)."""
+    series = result().series
+    may = series["applications.germany.approved_share"].mean[4]
+    october = series["applications.germany.approved_share"].mean[9]
+    assert 0.15 < may < 0.35
+    assert 0.45 < october < 0.7
 
 
 # --- material balance ---------------------------------------------------------------------------
@@ -162,21 +192,24 @@ def test_a_moved_event_fires_on_its_new_date() -> None:
     assert fired != fired_days(records(0))
 
 
-def test_general_licences_ship_without_applications_in_december() -> None:
-    """After 2 December the general-licence holders file no new magnet applications.
-
-    (An application returned for documents before then may still be resubmitted: the engine
-    resubmits returned applications whatever licences the firm has gained meanwhile.)
-    """
+def test_exporters_general_licences_thin_december_applications() -> None:
+    """From 2 December JL Mag's general licence covers ~90% of its customers' magnets: they file
+    far fewer new magnet applications in December than without it (its share set to 0)."""
     dec2 = (date(2025, 12, 2) - START).days
-    licensed = {"tesla", "ford", "eu_supplier", "japan_automaker"}
-    for rep in range(3):
-        first_filed: dict[int, float] = {}
-        for f in records(rep).filings:
-            if f.firm in licensed and f.material == "ndfeb_magnet":
-                first_filed.setdefault(f.application_id, f.day)
-        assert first_filed, "the licensed firms applied for magnets at some point"
-        assert [day for day in first_filed.values() if day >= dec2] == []
+    without = load_scenario(
+        PATH, ['timeline[10].set["authority.general_licences"][0].customer_share=0']
+    )
+
+    def december_jl_mag_filings(recs: RunRecords) -> int:
+        return sum(
+            f.submission == 0 and f.day >= dec2 and f.exporter == "jl_mag" and f.material == "ndfeb_magnet"
+            for f in recs.filings
+        )
+
+    with_licence = sum(december_jl_mag_filings(records(rep)) for rep in range(3))
+    without_licence = sum(december_jl_mag_filings(simulate(without, 1, rep)) for rep in range(3))
+    assert without_licence >= 5, without_licence
+    assert with_licence <= 0.3 * without_licence, (with_licence, without_licence)
 
 
 # --- the market adds up -------------------------------------------------------------------------

@@ -142,9 +142,12 @@ def test_baseline_never_stops_and_controls_2025_does() -> None:
     baseline = run(load_scenario(SCENARIOS / "baseline.yaml"))
     controls = run(load_scenario(SCENARIOS / "controls-2025.yaml"))
     firms = load_scenario(SCENARIOS / "baseline.yaml").scenario.firms
+    # Without controls a firm may run a product line short now and then (transit times vary and
+    # a lean firm keeps little slack), but no firm stops.
     for firm in firms:
-        assert values(baseline, f"firms.{firm}.stockout_days") == [0.0, 0.0, 0.0], firm
-    assert sum(sum(values(controls, f"firms.{f}.stockout_days")) for f in firms) > 0
+        assert values(baseline, f"firms.{firm}.stopped_days") == [0.0, 0.0, 0.0], firm
+        assert sum(values(baseline, f"firms.{firm}.stockout_days")) < 10.0, firm
+    assert sum(sum(values(controls, f"firms.{f}.stopped_days")) for f in firms) > 0
     for material in ("ndfeb_magnet", "dysprosium", "terbium"):
         kpi = f"materials.{material}.exports_kg"
         assert sum(values(controls, kpi)) < sum(values(baseline, kpi)), material

@@ -120,7 +120,15 @@ class LicensingAuthority:
         app.filed_day = now
         app.escalated = app.forced = False
         world.recorder.filings.append(
-            Filing(now, app.application_id, app.firm, app.material, app.destination, app.submission)
+            Filing(
+                now,
+                app.application_id,
+                app.firm,
+                app.material,
+                app.destination,
+                app.submission,
+                app.exporter,
+            )
         )
         self.pending += 1
         world.recorder.backlog(now, self.pending)

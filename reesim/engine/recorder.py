@@ -22,7 +22,10 @@ FULL, REDUCED, STOPPED = 0, 1, 2
 @dataclass(frozen=True, slots=True)
 class Shipment:
     """Material sent to a buyer's importer. `route` is exports, producer, emergency, gray or
-    pipeline (in transit at the start); seized gray shipments never arrive. Times are sim days."""
+    pipeline (in transit at the start); seized gray shipments never arrive. Times are sim days:
+    ordered and shipped on `shipped_day`, cleared by the exporting state's customs on
+    `cleared_day` (later only under a customs hold; export statistics count it then), arriving on
+    `arrival_day`."""
 
     shipped_day: float
     arrival_day: float
@@ -34,6 +37,7 @@ class Shipment:
     supplier: str
     seized: bool = False
     applicant: int = 0
+    cleared_day: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,7 @@ class Filing:
     material: str
     destination: str = ""
     submission: int = 0
+    exporter: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,11 +130,13 @@ def _ship_export(a: Applicant, i: int, kg: float) -> None:
     world = a.world
     now = world.now
     n = a.shipments
-    delay = world.draw_days(a.buyer.transit, world.uniform(a.stream("transit"), n), now)
+    # The exporting state's customs hold the goods first; they count as exported when cleared.
     customs = world.params.authority.customs_delay.get(a.buyer.materials[i])
+    hold = 0.0
     if customs is not None:
-        delay += world.draw_days(customs, world.uniform(a.stream("customs"), n), now + delay)
-    ship(a, i, kg, delay, EXPORTS, EXPORTS, seized=False)
+        hold = world.draw_days(customs, world.uniform(a.stream("customs"), n), now)
+    delay = hold + world.draw_days(a.buyer.transit, world.uniform(a.stream("transit"), n), now + hold)
+    ship(a, i, kg, delay, EXPORTS, EXPORTS, seized=False, cleared_after=hold)
 
 
 def _ship_from_pool(a: Applicant, i: int, kg: float, name: str, pool: CapacityPool) -> None:
@@ -166,11 +168,11 @@ def ship_before_start(
     the start; its delays come from the importer's own pipeline stream."""
     world = a.world
     stream = a.stream("pipeline")
-    delay = world.draw_days(a.buyer.transit, world.uniform(stream, 2 * j), ordered_day)
+    hold = 0.0
     if customs is not None:
-        u = world.uniform(stream, 2 * j + 1)
-        delay += world.draw_days(customs, u, ordered_day + delay)
-    arrival = ordered_day + delay
+        hold = world.draw_days(customs, world.uniform(stream, 2 * j + 1), ordered_day)
+    transit = world.draw_days(a.buyer.transit, world.uniform(stream, 2 * j), ordered_day + hold)
+    arrival = ordered_day + hold + transit
     if arrival <= 0.0:
         return
     buyer = a.buyer
@@ -186,6 +188,7 @@ def ship_before_start(
             buyer.spec.suppliers[0],  # bought as usual, before the start
             False,
             a.index,
+            ordered_day + hold,
         )
     )
     a.pipeline[i] += kg
@@ -194,7 +197,14 @@ def ship_before_start(
 
 
 def ship(
-    a: Applicant, i: int, kg: float, delay: float, route: str, supplier: str, seized: bool
+    a: Applicant,
+    i: int,
+    kg: float,
+    delay: float,
+    route: str,
+    supplier: str,
+    seized: bool,
+    cleared_after: float = 0.0,
 ) -> None:
     world = a.world
     buyer = a.buyer
@@ -211,6 +221,7 @@ def ship(
             supplier,
             seized,
             a.index,
+            now + cleared_after,
         )
     )
     a.shipments += 1

@@ -254,7 +254,7 @@ def _materials(
         kpis[f"materials.{m}.smuggled_kg"] = sum(s.kg for s in gray[m] if not s.seized)
         kpis[f"materials.{m}.seized_kg"] = sum(s.kg for s in gray[m] if s.seized)
         series[f"exports.total.{m}"] = _monthly_sum(
-            (s.shipped_day for s in mine), (s.kg / KG_PER_T for s in mine), months
+            (s.cleared_day for s in mine), (s.kg / KG_PER_T for s in mine), months
         )
         by_dest: dict[str, list[Shipment]] = defaultdict(list)
         for s in mine:
@@ -262,7 +262,7 @@ def _materials(
         for dest in (d for d, needed in routes if needed == m):
             to = by_dest[dest]
             series[f"exports.{dest}.{m}"] = _monthly_sum(
-                (s.shipped_day for s in to), (s.kg / KG_PER_T for s in to), months
+                (s.cleared_day for s in to), (s.kg / KG_PER_T for s in to), months
             )
         for name, seized in (("smuggled", False), ("seized", True)):
             chosen = [s for s in gray[m] if s.seized == seized]
