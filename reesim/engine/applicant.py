@@ -4,13 +4,18 @@ Stock is linear in time between events, so an importer never ticks: it computes 
 thing will happen (a line's material falling to the line's reserve, a stopped line's restart, a
 review, a reorder point, a licence expiring), asks for a wake-up then, and is woken earlier by a
 delivery, a licence decision or a policy change. On every wake-up it brings its stock up to the
-present in one step (`advance`), updates which lines run (`_update_lines`), and orders.
+present in one step (`advance`), updates which lines run (`_update_lines`) when one may have
+changed, and orders.
 
 Rationing: each product line runs while every material it uses stands above the line's reserve
 (the stock kept back for higher-priority lines). As stock falls, the lowest-priority lines stop
 first and consumption slows, so output falls in steps; a line whose material comes back restarts
 after the buyer's restart lag. With one line (the default) the importer stops outright when any
 material is out, as a plant that needs every part does.
+
+This is the engine's hot path: amounts the importer reads at every step (its rates, levels,
+reserves in kg) are worked out once per parameter state in `refresh`, and the step avoids
+helper calls where a line of arithmetic does.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ from typing import TYPE_CHECKING
 
 from reesim.engine import ordering, sourcing
 from reesim.engine.sourcing import Licence
-from reesim.engine.tolerance import EPS_KG, tolerance_kg
+from reesim.engine.tolerance import EPS_KG
 
 if TYPE_CHECKING:
     from reesim.engine.authority import Application
     from reesim.engine.buyer import Buyer
     from reesim.engine.schedule import Call
+
+_INF = math.inf
 
 
 class Applicant:
@@ -34,6 +41,7 @@ class Applicant:
     __slots__ = (
         "buyer",
         "world",
+        "env",
         "index",
         "scale",
         "exporter",
@@ -59,6 +67,15 @@ class Applicant:
         "params_changed",
         "boost_from",
         "ever_short",
+        "rate",
+        "level_kg",
+        "point_kg",
+        "quantity_kg",
+        "apply_for_kg",
+        "reserves",
+        "lines_due",
+        "line_event",
+        "line_event_stale",
         "_wake",
         "_wake_day",
         "_streams",
@@ -76,6 +93,7 @@ class Applicant:
     ):
         self.buyer = buyer
         self.world = buyer.world
+        self.env = buyer.world.env
         self.index = index
         self.scale = scale
         self.exporter = exporter
@@ -89,8 +107,7 @@ class Applicant:
         self.received = [0.0] * n
         self.consumed = [0.0] * n
         self.running = [True] * len(buyer.lines)
-        self.restart_at = [math.inf] * len(buyer.lines)
-        self.slope = self._slopes()
+        self.restart_at = [_INF] * len(buyer.lines)
         self.pending: list[Application | None] = [None] * n
         self.licences: list[list[Licence]] = [[] for _ in range(n)]
         self.sequence = [0] * n
@@ -100,11 +117,31 @@ class Applicant:
         self.retry_day = [0.0] * n
         self.review_now = False
         self.params_changed = False
-        self.boost_from = -math.inf
+        self.boost_from = -_INF
         self.ever_short = False
+        self.lines_due = True
+        self.line_event = _INF
+        self.line_event_stale = True
         self._wake: Call | None = None
-        self._wake_day = math.inf
+        self._wake_day = _INF
         self._streams: dict[str, int] = {}
+        self.refresh()
+        self.slope = self._slopes()
+
+    def refresh(self) -> None:
+        """Work out the amounts the importer reads at every step from the buyer's parameters in
+        force: its planned rates, target amounts and line reserves, in kg."""
+        buyer, scale = self.buyer, self.scale
+        self.rate = [r * scale for r in buyer.rate]
+        self.level_kg = [x * scale for x in buyer.level_kg]
+        self.point_kg = [x * scale for x in buyer.threshold_kg]
+        self.quantity_kg = [x * scale for x in buyer.quantity_kg]
+        self.apply_for_kg = [x * scale for x in buyer.apply_for_kg]
+        rate = self.rate
+        self.reserves = [
+            tuple((i, line.reserve_days * rate[i]) for i, _ in line.uses if rate[i] > 0)
+            for line in buyer.lines
+        ]
 
     def stream(self, mechanism: str) -> int:
         """This importer's stream for `mechanism` (transit, customs, a channel's name...)."""
@@ -116,25 +153,21 @@ class Applicant:
         return key
 
     # --- stock arithmetic ---------------------------------------------------------------------
-    def rate(self, i: int) -> float:
-        """Planned use of material i at full output, kg/day."""
-        return self.buyer.rate[i] * self.scale
-
     def position(self, i: int) -> float:
         return self.stock[i] + self.on_order[i]
 
     def _slopes(self) -> list[float]:
-        buyer = self.buyer
-        out = [0.0] * len(buyer.materials)
-        for line, running in zip(buyer.lines, self.running, strict=True):
+        rate = self.rate
+        out = [0.0] * len(rate)
+        for line, running in zip(self.buyer.lines, self.running, strict=True):
             if running:
                 for i, use in line.uses:
-                    out[i] += use * buyer.rate[i] * self.scale
+                    out[i] += use * rate[i]
         return out
 
     def advance(self) -> None:
         """Bring stock from the last event up to now (linear use while lines run)."""
-        now = self.world.now
+        now = self.env._now
         dt = now - self.t
         if dt > 0:
             stock, consumed = self.stock, self.consumed
@@ -142,48 +175,44 @@ class Applicant:
                 if r > 0:
                     s = stock[i]
                     use = r * dt
-                    if use >= s - tolerance_kg(s):
+                    if use >= s - (EPS_KG + 1e-12 * s):
                         use = s
                     stock[i] = s - use
                     consumed[i] += use
-        self.t = now
-
-    def _line_can_run(self, line_index: int) -> bool:
-        buyer = self.buyer
-        line = buyer.lines[line_index]
-        for i, _ in line.uses:
-            r = buyer.rate[i]
-            if r > 0:
-                reserve = line.reserve_days * r * self.scale
-                if self.stock[i] <= reserve + tolerance_kg(reserve):
-                    return False
-        return True
+            self.t = now
 
     def _update_lines(self) -> None:
         """Stop lines whose material reached their reserve; restart those whose material is
         back (after the restart lag)."""
         buyer = self.buyer
-        now = self.world.now
+        now = self.env._now
+        stock, running, restart_at = self.stock, self.running, self.restart_at
         share_change, stopped_change, shortage = 0.0, 0, False
-        for n, line in enumerate(buyer.lines):
-            ok = self._line_can_run(n)
-            if self.running[n]:
+        for n, reserves in enumerate(self.reserves):
+            ok = True
+            for i, reserve in reserves:
+                if stock[i] <= reserve + EPS_KG + 1e-12 * reserve:
+                    ok = False
+                    break
+            if running[n]:
                 if not ok:
-                    self.running[n] = False
-                    self.restart_at[n] = math.inf
-                    share_change -= line.share
+                    running[n] = False
+                    restart_at[n] = _INF
+                    share_change -= buyer.lines[n].share
                     stopped_change += 1
                     shortage = True
             elif not ok:
-                self.restart_at[n] = math.inf  # the material went again before the restart
+                restart_at[n] = _INF  # the material went again before the restart
             else:
-                if self.restart_at[n] == math.inf:
-                    self.restart_at[n] = now + buyer.restart_lag_days
-                if now >= self.restart_at[n] - 1e-9:
-                    self.running[n] = True
-                    self.restart_at[n] = math.inf
-                    share_change += line.share
+                if restart_at[n] == _INF:
+                    restart_at[n] = now + buyer.restart_lag_days
+                if now >= restart_at[n] - 1e-9:
+                    running[n] = True
+                    restart_at[n] = _INF
+                    share_change += buyer.lines[n].share
                     stopped_change -= 1
+        self.lines_due = False
+        self.line_event_stale = True
         if stopped_change or share_change:
             old = self.slope
             self.slope = self._slopes()
@@ -194,54 +223,75 @@ class Applicant:
             if restock is not None and restock.on_shortage:
                 self.boost_from = now
 
+    def _next_line_event(self, now: float) -> float:
+        """The next instant a running line's material reaches its reserve or a stopped line
+        may restart."""
+        nxt = _INF
+        stock, slope = self.stock, self.slope
+        for n, reserves in enumerate(self.reserves):
+            if self.running[n]:
+                for i, reserve in reserves:
+                    r = slope[i]
+                    if r > 0:
+                        at = now + (stock[i] - reserve) / r
+                        if at < nxt:
+                            nxt = at
+            elif self.restart_at[n] < nxt:
+                nxt = self.restart_at[n]
+        return nxt
+
     # --- the step -----------------------------------------------------------------------------
     def step(self) -> None:
         """Everything an importer does when woken: catch up, ration, order, sleep."""
-        now = self.world.now
+        now = self.env._now
         self.advance()
-        self._update_lines()
+        if self.lines_due or now >= self.line_event - 1e-9:
+            self._update_lines()
         buyer = self.buyer
         if buyer.up_to:
+            next_review = self.next_review
             # Reviews skipped while idle (see ordering.review_useful) are not made up late.
-            while self.next_review < now - 1e-9:
-                self.next_review += buyer.review_span(self.next_review)
-            if self.review_now or now >= self.next_review - 1e-9:
-                ordering.order_up_to(self)
-            while self.next_review <= now + 1e-9:
-                self.next_review += buyer.review_span(self.next_review)
+            while next_review < now - 1e-9:
+                next_review += buyer.review_span(next_review)
+            if self.review_now or now >= next_review - 1e-9:
+                ordering.order_up_to(self, now)
+            while next_review <= now + 1e-9:
+                next_review += buyer.review_span(next_review)
+            self.next_review = next_review
         else:
-            ordering.reorder(self)
+            ordering.reorder(self, now)
+        ahead = _INF
         if buyer.ordering.apply_ahead is not None:
-            ordering.apply_ahead(self)
+            ahead = ordering.apply_ahead(self, now)
         self.review_now = False
         self.params_changed = False
-        self._sleep(now)
+        self._sleep(now, ahead)
 
-    def _sleep(self, now: float) -> None:
-        """Ask for a wake-up at the next instant something will happen by itself."""
-        buyer = self.buyer
+    def _sleep(self, now: float, ahead: float) -> None:
+        """Ask for a wake-up at the next instant something will happen by itself (`ahead`: the
+        instant filing ahead becomes due)."""
+        # Pure consumption moves stock along the line towards the same crossing: the instant
+        # changes only when stock jumps, lines change or rates change.
+        if self.line_event_stale:
+            self.line_event = self._next_line_event(now)
+            self.line_event_stale = False
         nxt = ordering.next_instant(self, now)
-        for n, line in enumerate(buyer.lines):
-            if self.running[n]:
-                for i, _ in line.uses:
-                    r = self.slope[i]
-                    if r > 0:
-                        reserve = line.reserve_days * buyer.rate[i] * self.scale
-                        nxt = min(nxt, now + (self.stock[i] - reserve) / r)
-            elif self.restart_at[n] < nxt:
-                nxt = self.restart_at[n]
+        if ahead < nxt:
+            nxt = ahead
+        if self.line_event < nxt:
+            nxt = self.line_event
         if self._wake is not None and abs(nxt - self._wake_day) <= 1e-12 * max(1.0, nxt):
             return  # already asked for
         # A pending wake-up at another instant is dropped (it will find itself stale): the
         # importer decides only at the instants its state calls for.
-        self._wake = self.world.at(max(0.0, nxt - now), self._on_wake) if nxt < math.inf else None
+        self._wake = self.world.at(max(0.0, nxt - now), self._on_wake) if nxt < _INF else None
         self._wake_day = nxt
 
     def _on_wake(self, call: Call) -> None:
         if call is not self._wake:
             return  # superseded by an earlier wake-up
         self._wake = None
-        self._wake_day = math.inf
+        self._wake_day = _INF
         self.step()
 
     # --- what reaches the importer ------------------------------------------------------------
@@ -253,6 +303,8 @@ class Applicant:
             self.buyer.stock_arrived(i, kg)
             self.stock[i] += kg
             self.received[i] += kg
+            self.lines_due = True
+            self.line_event_stale = True
         self.step()
 
     def decided(self, app: Application, outcome: str, granted_kg: float) -> None:
@@ -260,14 +312,14 @@ class Applicant:
         restock = self.buyer.ordering.restock
         refused = outcome in ("deny", "return")
         if refused and restock is not None and restock.on_refusal:
-            self.boost_from = self.world.now
+            self.boost_from = self.env._now
         if outcome == "return":
             return  # it comes back by itself after the resubmission delay
         self.pending[i] = None
         if outcome == "approve" and granted_kg > EPS_KG:
             world = self.world
-            validity = world.span_days(world.params.authority.licence_validity, world.now)
-            self.licences[i].append(Licence(granted_kg, world.now + validity))
+            validity = world.span_days(world.params.authority.licence_validity, world.env._now)
+            self.licences[i].append(Licence(granted_kg, world.env._now + validity))
             self.review_now = True
         self.step()
 
@@ -277,17 +329,20 @@ class Applicant:
     def follow_params(self, rates_changed: bool) -> None:
         """New parameters are in force: rates apply from now, and ordering reconsiders."""
         self.advance()
+        self.refresh()
         if rates_changed:
             old = self.slope
             self.slope = self._slopes()
             self.buyer.lines_changed(self, old, self.slope, 0.0, 0)
+        self.lines_due = True
+        self.line_event_stale = True
         self.params_changed = True
         self.step()
 
     def restock_event(self) -> None:
         """A dated event the importer restocks after: its target rises now."""
         self.advance()
-        self.boost_from = self.world.now
+        self.boost_from = self.env._now
         self.review_now = True
         self.step()
 

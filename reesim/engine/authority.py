@@ -23,10 +23,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from reesim.engine.recorder import Decision, Filing
+from reesim.engine.streams import uniform
 from reesim.engine.world import World
 
 if TYPE_CHECKING:
     from reesim.engine.schedule import Call
+
+Rule = tuple[
+    frozenset[str] | None, frozenset[str] | None, frozenset[str] | None, float, float, float, float
+]
+"""An outcome rule compiled: destinations, end uses, exporters (None: any), P(approve),
+P(approve or deny), P(partial), partial share."""
 
 # Draws per submission, from the application's stream: index = DRAWS * submission + offset.
 DRAWS, REVIEW, ESCALATION, OUTCOME, PARTIAL, RESUBMIT = 8, 0, 1, 2, 3, 4
@@ -79,6 +86,8 @@ class LicensingAuthority:
         self._capacity_since = 0.0
         self._capacity = world.params.authority.review.capacity
         self._ever_unlimited = self._capacity is None
+        self._rules_of: object = None
+        self._compiled: tuple[Rule, ...] = ()
         world.listeners.append(self._follow_params)
 
     # --- filing -------------------------------------------------------------------------------
@@ -92,11 +101,13 @@ class LicensingAuthority:
         material: str,
         kg: float,
         sequence: int,
+        stream: int,
         owner: Applicant | None,
     ) -> Application:
+        """File a new application; `stream` keys its random draws (the filer's n-th
+        application stream, so its draws do not depend on anyone else's)."""
         self._next_id += 1
         world = self.world
-        stream = world.streams.key("application", firm, applicant, material, sequence)
         app = Application(
             self._next_id,
             firm,
@@ -108,7 +119,7 @@ class LicensingAuthority:
             kg,
             sequence,
             stream,
-            first_filed_day=world.now,
+            first_filed_day=world.env._now,
             owner=owner,
         )
         self.file(app)
@@ -116,7 +127,7 @@ class LicensingAuthority:
 
     def file(self, app: Application) -> None:
         world = self.world
-        now = world.now
+        now = world.env._now
         app.filed_day = now
         app.escalated = app.forced = False
         world.recorder.filings.append(
@@ -150,10 +161,8 @@ class LicensingAuthority:
         world = self.world
         review = world.params.authority.review
         base = DRAWS * app.submission
-        app.review_start_day = start = world.now
-        app.review_work = work = max(
-            0.0, review.time.dist.quantile(world.uniform(app.stream, base))
-        )
+        app.review_start_day = start = world.env._now
+        app.review_work = work = max(0.0, review.time.dist.quantile(uniform(app.stream, base)))
         end = start + (world.span(work, review.time.unit, start) if work > 0 else 0.0)
         decision_day = end
         limit = review.statutory_limit
@@ -166,14 +175,14 @@ class LicensingAuthority:
                 else:
                     assert review.escalation_delay is not None
                     app.escalated = True
-                    u = world.uniform(app.stream, base + ESCALATION)
+                    u = uniform(app.stream, base + ESCALATION)
                     decision_day = end + world.draw_days(review.escalation_delay, u, end)
         app.decision_day = decision_day
         world.at(end - start, self._released, app)
 
     def _released(self, call: Call) -> None:
         app: Application = call.arg
-        app.released_day = self.world.now
+        app.released_day = self.world.env._now
         self._set_busy(self.busy - 1)
         self._dispatch()
         if app.decision_day > app.released_day:
@@ -185,7 +194,7 @@ class LicensingAuthority:
         self._decide(call.arg)
 
     def _set_busy(self, busy: int) -> None:
-        now = min(self.world.now, self.world.horizon_days)
+        now = min(self.world.env._now, self.world.horizon_days)
         self._busy_days += self.busy * (now - self._busy_since)
         self._busy_since, self.busy = now, busy
 
@@ -193,23 +202,54 @@ class LicensingAuthority:
         """Reviewer-days spent reviewing over the horizon."""
         return self._busy_days + self.busy * (self.world.horizon_days - self._busy_since)
 
+    def _rules(self) -> tuple[Rule, ...]:
+        """The outcome rules in force as plain tuples (read once per parameter state)."""
+        outcomes = self.world.params.authority.outcomes
+        if outcomes is not self._rules_of:
+            self._rules_of = outcomes
+            self._compiled = tuple(
+                (
+                    None if r.destinations is None else frozenset(r.destinations),
+                    None if r.end_uses is None else frozenset(r.end_uses),
+                    None if r.exporters is None else frozenset(r.exporters),
+                    r.approve,
+                    r.approve + r.deny,
+                    r.partial_probability,
+                    r.partial_share,
+                )
+                for r in outcomes
+            )
+        return self._compiled
+
+    def _rule_for(self, app: Application) -> Rule:
+        """The first outcome rule in force that matches the application (the last matches all)."""
+        for rule in self._rules():
+            dests, uses, exporters = rule[0], rule[1], rule[2]
+            if (
+                (dests is None or app.destination in dests)
+                and (uses is None or app.end_use in uses)
+                and (exporters is None or app.exporter in exporters)
+            ):
+                return rule
+        raise AssertionError("the last outcome rule matches every application")
+
     def _decide(self, app: Application) -> None:
         world = self.world
         authority = world.params.authority
-        rule = authority.outcome_for(app.destination, app.end_use, app.exporter)
+        _, _, _, approve, approve_or_deny, partial_p, partial_share = self._rule_for(app)
         base = DRAWS * app.submission
-        u = world.uniform(app.stream, base + OUTCOME)
+        u = uniform(app.stream, base + OUTCOME)
         granted = 0.0
-        if u < rule.approve:
+        if u < approve:
             outcome = "approve"
-            partial = world.uniform(app.stream, base + PARTIAL) < rule.partial_probability
-            granted = app.requested_kg * (rule.partial_share if partial else 1.0)
-        elif u < rule.approve + rule.deny:
+            partial = uniform(app.stream, base + PARTIAL) < partial_p
+            granted = app.requested_kg * (partial_share if partial else 1.0)
+        elif u < approve_or_deny:
             outcome = "deny"
         else:
             outcome = "return"
         self.pending -= 1
-        now = world.now
+        now = world.env._now
         world.recorder.backlog(now, self.pending)
         world.recorder.decisions.append(
             Decision(
@@ -236,7 +276,7 @@ class LicensingAuthority:
             )
         )
         if outcome == "return":
-            u = world.uniform(app.stream, base + RESUBMIT)
+            u = uniform(app.stream, base + RESUBMIT)
             delay = world.draw_days(authority.resubmit_delay, u, now)
             world.at(delay, self._resubmit, app)
         if app.owner is not None:
@@ -253,7 +293,7 @@ class LicensingAuthority:
 
     # --- policy -------------------------------------------------------------------------------
     def _follow_params(self) -> None:
-        now = min(self.world.now, self.world.horizon_days)
+        now = min(self.world.env._now, self.world.horizon_days)
         if self._capacity is not None:
             self._capacity_days += self._capacity * (now - self._capacity_since)
         self._capacity_since = now

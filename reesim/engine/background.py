@@ -17,6 +17,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from reesim.engine.authority import LicensingAuthority
+from reesim.engine.streams import Streams, uniform
 from reesim.engine.world import World
 from reesim.scenario.schema import Background, Scenario
 
@@ -40,6 +41,8 @@ class BackgroundStream:
         self.world = world
         self.authority = authority
         self._gaps = world.streams.key("background", "gaps")
+        self._attributes = world.streams.key("background", "attributes")
+        self._applications = world.streams.key("background", "applications")
         self._gap_draws = 0
         self._arrivals = 0
         self._pending: Call | None = None
@@ -64,7 +67,7 @@ class BackgroundStream:
         if self._rate <= 0:
             self._pending = None  # nothing arrives until the rate changes
             return
-        u = self.world.uniform(self._gaps, self._gap_draws)
+        u = uniform(self._gaps, self._gap_draws)
         self._gap_draws += 1
         self._pending = self.world.at(-math.log1p(-u) / self._rate, self._arrive)
 
@@ -75,14 +78,23 @@ class BackgroundStream:
         self._arrivals += 1
         self._schedule()
         world = self.world
-        stream = world.streams.key("background", j)
+        attributes = 3 * j
         (dests, dest_edges), (uses, use_edges), (mats, mat_edges) = self._tables
-        destination = _pick(world.uniform(stream, 0), dests, dest_edges, OTHER_DESTINATION)
-        end_use = _pick(world.uniform(stream, 1), uses, use_edges, "civil")
-        material = _pick(world.uniform(stream, 2), mats, mat_edges, NOT_MODELLED)
-        if needs_licence(world.params, material, destination, world.now, world):
+        destination = OTHER_DESTINATION
+        if dests:
+            u = uniform(self._attributes, attributes)
+            destination = _pick(u, dests, dest_edges, OTHER_DESTINATION)
+        end_use = "civil"
+        if uses:
+            end_use = _pick(uniform(self._attributes, attributes + 1), uses, use_edges, "civil")
+        material = NOT_MODELLED
+        if mats:
+            u = uniform(self._attributes, attributes + 2)
+            material = _pick(u, mats, mat_edges, NOT_MODELLED)
+        if needs_licence(world.params, material, destination, world.env._now, world):
+            stream = Streams.child(self._applications, j)
             self.authority.new_application(
-                "", 0, destination, end_use, "", material, 0.0, j, owner=None
+                "", 0, destination, end_use, "", material, 0.0, j, stream, owner=None
             )
 
 
@@ -93,6 +105,8 @@ def needs_licence(
     authority = params.authority
     if material != NOT_MODELLED and not authority.is_controlled(material, destination):
         return False
+    if not authority.general_licences:
+        return True
     today = world.calendar.date_of(now)
     for gl in authority.general_licences:
         if destination not in gl.destinations:

@@ -117,9 +117,14 @@ class Buyer:
             self._kg(o.apply_for, i) if o.apply_for is not None else 0.0 for i in n
         ]
         self.restock_kg = [self._kg(o.restock.raise_, i) for i in n] if o.restock else None
-        self.restock_decay_days = world.span_days(o.restock.decay, world.now) if o.restock else 0.0
+        self.restock_decay_days = (
+            world.span_days(o.restock.decay, world.env._now) if o.restock else 0.0
+        )
         self.prestock_kg = [self._kg(o.prestock.raise_, i) for i in n] if o.prestock else None
-        self.restart_lag_days = world.span_days(spec.production.restart_lag, world.now)
+        self.boosts = self.restock_kg is not None or self.prestock_kg is not None
+        self.restart_lag_days = world.span_days(spec.production.restart_lag, world.env._now)
+        self._review_days = world.fixed_span(o.review_period)
+        self._ahead_days = world.fixed_span(o.apply_ahead) if o.apply_ahead is not None else 0.0
         self.transit = spec.transit
         self.suppliers = [(s, None if s == EXPORTS else self.pools[s]) for s in spec.suppliers]
         self.exports_only = spec.suppliers == (EXPORTS,)
@@ -217,7 +222,7 @@ class Buyer:
         world = self.world
         customs_by_material = world.params.authority.customs_delay
         for i, material in enumerate(self.materials):
-            r = a.rate(i)
+            r = a.rate[i]
             if r <= 0:
                 continue
             if self.up_to:
@@ -237,9 +242,13 @@ class Buyer:
 
     # --- what importers read ------------------------------------------------------------------
     def review_span(self, at: float) -> float:
-        return self.world.span_days(self.ordering.review_period, at)
+        days = self._review_days
+        return days if days is not None else self.world.span_days(self.ordering.review_period, at)
 
     def apply_ahead_span(self, at: float) -> float:
+        days = self._ahead_days
+        if days is not None:
+            return days
         ahead = self.ordering.apply_ahead
         return self.world.span_days(ahead, at) if ahead is not None else 0.0
 
@@ -249,7 +258,7 @@ class Buyer:
 
     # --- what importers report ----------------------------------------------------------------
     def _advance_total(self) -> None:
-        now = self.world.now
+        now = self.world.env._now
         dt = now - self._t
         if dt > 0:
             floor = EPS_KG * len(self.applicants)
@@ -261,7 +270,7 @@ class Buyer:
 
     def stock_arrived(self, i: int, kg: float) -> None:
         self._advance_total()
-        now = self.world.now
+        now = self.world.env._now
         self.log.point(now, tuple(self.total))
         self.total[i] += kg
         self.log.point(now, tuple(self.total))
@@ -279,7 +288,7 @@ class Buyer:
             if old != new:
                 self.consuming[i] += (new > 0) - (old > 0)
                 self.total_slope[i] = self.total_slope[i] + new - old if self.consuming[i] else 0.0
-        now = self.world.now
+        now = self.world.env._now
         self.log.point(now, tuple(self.total))
         if stopped_change or share_change:
             self.stopped += stopped_change
@@ -298,7 +307,7 @@ class Buyer:
         rates_changed = False
         if spec.production.units_per_day != self._units:
             self._units = spec.production.units_per_day
-            self.plan.append((self.world.now, self._draw_units(len(self.plan))))
+            self.plan.append((self.world.env._now, self._draw_units(len(self.plan))))
             rates_changed = True
         if spec.needs != self._needs:
             self._needs = spec.needs
@@ -334,7 +343,7 @@ class Buyer:
         # The running sum drifts by float rounding; the path ends on the exact sum.
         self._advance_total()
         self.total = total("stock")
-        self.log.point(self.world.now, tuple(self.total))
+        self.log.point(self.world.env._now, tuple(self.total))
         log = self.log
 
         return FirmTrace(

@@ -22,9 +22,11 @@ The conventions follow numpy's ``busday_offset(..., roll="forward")`` and ``busd
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import numpy as np
 
@@ -94,7 +96,9 @@ class Calendar:
         self.start = start
         self.horizon_days = float(horizon_days)
         self._lo = 0  # day of _cum[0]
-        self._cum = np.zeros(0, dtype=np.int64)  # _cum[i]: working days in [_lo, _lo + i]
+        # _cum[i]: working days in [_lo, _lo + i]. A Python list: the engine looks days up one
+        # at a time, where list indexing and bisect beat numpy's per-call overhead.
+        self._cum: list[int] = []
         self._build(-_PAD_BEFORE, math.ceil(self.horizon_days) + _PAD_AFTER)
 
     # --- dates and days -------------------------------------------------------------------
@@ -141,10 +145,18 @@ class Calendar:
         if k == 0:
             return _sum_in_day(t_days, f)
         d0 = math.floor(t_days)
-        self._ensure(d0)
-        before = self._count_before(d0)
-        d_k = self._nth_working_day(before + 1 + k)  # before + 1: the clock's start day
-        if self._cum[d0 - self._lo] == before:  # d0 is not a working day: clock starts at 00:00
+        i = d0 - self._lo
+        if not 0 < i < len(self._cum):
+            self._ensure(d0)
+            i = d0 - self._lo
+        cum = self._cum
+        before = cum[i - 1] if i > 0 else 0
+        target = before + 1 + k  # before + 1: the clock's start day
+        while target > cum[-1]:  # beyond the table: widen it (only forward, keeping _lo)
+            self._ensure(self._lo + len(cum))
+            cum = self._cum
+        d_k = self._lo + bisect_left(cum, target)
+        if cum[i] == before:  # d0 is not a working day: the clock starts at 00:00
             return _sum_in_day(d_k, f)
         # d_k + (t - d0) + f, rounded once so that a larger exact value never gets a smaller float.
         return _sum_in_day(d_k, t_days, -d0, f)
@@ -175,7 +187,7 @@ class Calendar:
         for dates, value in ((self.spec.workdays, True), (self.spec.holidays, False)):
             idx = np.array([(d - self.start).days - lo for d in dates], dtype=np.int64)
             working[idx[(idx >= 0) & (idx < hi - lo)]] = value
-        self._lo, self._cum = lo, np.cumsum(working, dtype=np.int64)
+        self._lo, self._cum = lo, np.cumsum(working, dtype=np.int64).tolist()
 
     def _ensure(self, d: int) -> None:
         """Widen the table to cover day `d`, at least doubling it.
@@ -192,13 +204,20 @@ class Calendar:
     def _count_before(self, d: int) -> int:
         """Working days in [table start, d); day `d` must be in the table."""
         i = d - self._lo
-        return int(self._cum[i - 1]) if i > 0 else 0
+        return self._cum[i - 1] if i > 0 else 0
 
     def _nth_working_day(self, count: int) -> int:
         """The day on which the table's working-day count reaches `count` (>= 1)."""
         while count > self._cum[-1]:  # beyond the table: widen it (only forward, keeping _lo)
             self._ensure(self._lo + len(self._cum))
-        return self._lo + int(np.searchsorted(self._cum, count, side="left"))
+        return self._lo + bisect_left(self._cum, count)
+
+
+@lru_cache(maxsize=32)
+def calendar_for(spec: CalendarSpec, start: date, horizon_days: float) -> Calendar:
+    """One `Calendar` per (spec, start, horizon), shared by every replication in the process:
+    building the working-day table costs more than a small replication."""
+    return Calendar(spec, start, horizon_days)
 
 
 def _sum_in_day(*parts: float) -> float:

@@ -34,7 +34,7 @@ class Timeline:
     def _fire(self, call: Call) -> None:
         change: PolicyChange = call.arg
         world = self.world
-        world.recorder.policy.append(PolicyFired(world.now, change.name, change.source))
+        world.recorder.policy.append(PolicyFired(world.env._now, change.name, change.source))
         world.change_params(change.params)
         for buyer in self.buyers:
             buyer.timeline_event(change.name)

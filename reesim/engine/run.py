@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from reesim.engine.authority import LicensingAuthority
 from reesim.engine.background import BackgroundStream
 from reesim.engine.buyer import Buyer
@@ -31,7 +35,8 @@ def simulate(
     for buyer in buyers:
         buyer.start()
 
-    world.env.run(until=world.horizon_days)
+    with _without_cyclic_gc():
+        world.env.run(until=world.horizon_days)
 
     traces = tuple(buyer.finish() for buyer in buyers)
     backlog_times, backlog_counts = world.recorder.backlog_arrays
@@ -50,3 +55,18 @@ def simulate(
         reviewer_busy_days=authority.busy_days(),
         reviewer_capacity_days=authority.capacity_days(),
     )
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of the event loop. A replication allocates many
+    small objects that all stay referenced until it ends (records, pending events), so the
+    collector's generation-0 passes find nothing and cost 10-30% of the run; the cycles the
+    replication leaves behind are collected after it, as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -36,4 +36,4 @@ def events_processed(env: simpy.Environment) -> int:
     """Events the environment has taken off its queue: every event ever scheduled, less those
     still waiting (SimPy numbers events as it schedules them)."""
     scheduled = next(env._eid)  # noqa: SLF001 - SimPy keeps no public count
-    return scheduled - len(env._queue)  # noqa: SLF001
+    return scheduled - len(env._queue)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reesim.engine.recorder import Shipment
+from reesim.engine.streams import Streams, uniform
 from reesim.engine.supply import CapacityPool, GrayChannel, Producer
 from reesim.engine.tolerance import EPS_KG
 from reesim.scenario.schema import EXPORTS
@@ -53,7 +54,7 @@ def order(a: Applicant, i: int, kg: float) -> float:
             continue
         if isinstance(pool, Producer):
             below = pool.emergency_below_days()
-            if below is not None and a.stock[i] >= below * a.rate(i):
+            if below is not None and a.stock[i] >= below * a.rate[i]:
                 continue
         taken = pool.draw(material, remaining)
         if taken > EPS_KG:
@@ -64,8 +65,11 @@ def order(a: Applicant, i: int, kg: float) -> float:
 
 def covered(a: Applicant, i: int) -> bool:
     """Whether a general licence in force covers importer `a` for material i."""
-    now = a.world.now
-    for start, end, exporters, share in a.buyer.general_licences[i]:
+    windows = a.buyer.general_licences[i]
+    if not windows:
+        return False
+    now = a.env._now
+    for start, end, exporters, share in windows:
         if start <= now < end and (
             exporters is None or (a.exporter in exporters and a.customer_u < share)
         ):
@@ -78,15 +82,27 @@ def needs_licence(a: Applicant, i: int) -> bool:
 
 
 def valid_licences(a: Applicant, i: int) -> list[Licence]:
-    now = a.world.now
-    valid = [lic for lic in a.licences[i] if lic.expires_day > now and lic.remaining_kg > EPS_KG]
-    a.licences[i] = valid
-    return valid
+    """The importer's licences for material i that are in force and not used up (the others are
+    dropped)."""
+    licences = a.licences[i]
+    if not licences:
+        return licences
+    now = a.env._now
+    for lic in licences:
+        if lic.expires_day <= now or lic.remaining_kg <= EPS_KG:
+            licences = a.licences[i] = [
+                lic for lic in licences if lic.expires_day > now and lic.remaining_kg > EPS_KG
+            ]
+            break
+    return licences
 
 
 def licensed_kg(a: Applicant, i: int) -> float:
     """What the importer's valid licences still cover."""
-    return sum(lic.remaining_kg for lic in valid_licences(a, i))
+    total = 0.0
+    for lic in valid_licences(a, i):
+        total += lic.remaining_kg
+    return total
 
 
 def _from_exports(a: Applicant, i: int, kg: float, controlled: bool) -> float:
@@ -94,7 +110,10 @@ def _from_exports(a: Applicant, i: int, kg: float, controlled: bool) -> float:
         _ship_export(a, i, kg)
         return kg
     shipped = 0.0
-    for lic in sorted(valid_licences(a, i), key=lambda lic: lic.expires_day):
+    licences = valid_licences(a, i)
+    if len(licences) > 1:
+        licences = sorted(licences, key=_expiry)
+    for lic in licences:
         take = min(lic.remaining_kg, kg - shipped)
         lic.remaining_kg -= take
         shipped += take
@@ -106,21 +125,29 @@ def _from_exports(a: Applicant, i: int, kg: float, controlled: bool) -> float:
     return shipped
 
 
+def _expiry(licence: Licence) -> float:
+    return licence.expires_day
+
+
 def apply(a: Applicant, i: int, shortfall_kg: float) -> None:
-    """File one application for the larger of the shortfall and `apply_for`."""
+    """File one application for the larger of the shortfall and `apply_for`. Its random draws
+    come from the importer's n-th application stream for the material."""
     buyer = a.buyer
-    ask = max(shortfall_kg, buyer.apply_for_kg[i] * a.scale)
+    ask = max(shortfall_kg, a.apply_for_kg[i])
     sequence = a.sequence[i]
     a.sequence[i] += 1
+    material = buyer.materials[i]
+    stream = Streams.child(a.stream("application " + material), sequence)
     a.pending[i] = buyer.authority.new_application(
         buyer.id,
         a.index,
         buyer.country,
         buyer.end_use,
         a.exporter,
-        buyer.materials[i],
+        material,
         ask,
         sequence,
+        stream,
         a,
     )
 
@@ -128,20 +155,20 @@ def apply(a: Applicant, i: int, shortfall_kg: float) -> None:
 # --- shipping ---------------------------------------------------------------------------------
 def _ship_export(a: Applicant, i: int, kg: float) -> None:
     world = a.world
-    now = world.now
+    now = a.env._now
     n = a.shipments
     # The exporting state's customs hold the goods first; they count as exported when cleared.
     customs = world.params.authority.customs_delay.get(a.buyer.materials[i])
     hold = 0.0
     if customs is not None:
-        hold = world.draw_days(customs, world.uniform(a.stream("customs"), n), now)
-    delay = hold + world.draw_days(a.buyer.transit, world.uniform(a.stream("transit"), n), now + hold)
+        hold = world.draw_days(customs, uniform(a.stream("customs"), n), now)
+    delay = hold + world.draw_days(a.buyer.transit, uniform(a.stream("transit"), n), now + hold)
     ship(a, i, kg, delay, EXPORTS, EXPORTS, seized=False, cleared_after=hold)
 
 
 def _ship_from_pool(a: Applicant, i: int, kg: float, name: str, pool: CapacityPool) -> None:
     world = a.world
-    now = world.now
+    now = world.env._now
     n = a.shipments
     stream = a.stream(name)
     if isinstance(pool, GrayChannel):
@@ -208,7 +235,7 @@ def ship(
 ) -> None:
     world = a.world
     buyer = a.buyer
-    now = world.now
+    now = world.env._now
     world.recorder.shipments.append(
         Shipment(
             now,

@@ -12,9 +12,10 @@ what order they act. Hence
 - a draw costs a few integer operations (no generator objects per entity).
 
 The generator is counter-based: SplitMix64 (Steele, Lea and Flood 2014) run from a state made of
-the key's 64-bit hash plus index times its odd constant, finalised by its mixing function. The
-key hash chains the same mixer over the key's parts (strings hashed once with BLAKE2b and
-cached), so different keys give unrelated streams. SplitMix64 passes BigCrush; two streams
+the key's 64-bit hash plus index times its odd constant, finalised by its mixing function. A
+key folds its parts into the replication's base state (strings hashed once with BLAKE2b and
+cached) and is scrambled by the same mixer, so different keys give unrelated streams; numbered
+children of a key (`Streams.child`) cost one mixing step. SplitMix64 passes BigCrush; two streams
 could only overlap if their hashes differed by a multiple of the constant within the few
 thousand indices a key uses, a chance of order 2^-40 per replication.
 """
@@ -58,6 +59,10 @@ def _int_parts(value: int) -> list[int]:
             return words
 
 
+_PRIME = 0x100000001B3  # FNV-1a's 64-bit multiplier: odd, spreads every word over the state
+_CHILD = 0xD1B54A32D192ED03  # an odd constant of its own, so children never retrace draws
+
+
 class Streams:
     """The keyed uniforms of one replication."""
 
@@ -72,7 +77,11 @@ class Streams:
         self._texts: dict[str, int] = {}
 
     def key(self, *parts: KeyPart) -> int:
-        """The 64-bit stream key of an entity and mechanism, e.g. ``key("transit", "ford", 0)``."""
+        """The 64-bit stream key of an entity and mechanism, e.g. ``key("transit", "ford", 0)``.
+
+        The parts are folded into the replication's base state polynomially (strings as their
+        BLAKE2b hash, integers as 64-bit words) and the result is scrambled once by the mixer.
+        """
         found = self._keys.get(parts)
         if found is None:
             state = self._base
@@ -81,17 +90,31 @@ class Streams:
                     word = self._texts.get(part)
                     if word is None:
                         word = self._texts[part] = _text_hash(part)
-                    state = _mix(((state ^ word) + _GAMMA) & _M64)
+                    state = (state * _PRIME + word) & _M64
+                elif 0 <= part <= _M64:
+                    state = (state * _PRIME + part + 1) & _M64
                 else:
                     for word in _int_parts(part):
-                        state = _mix(((state ^ word) + _GAMMA) & _M64)
-            found = self._keys[parts] = state
+                        state = (state * _PRIME + word + 1) & _M64
+            found = self._keys[parts] = _mix(state ^ (state >> 29))
         return found
+
+    @staticmethod
+    def child(key: int, n: int) -> int:
+        """The key of the n-th child of stream `key` (an importer's n-th application, say): one
+        mixing step, no hashing, so keys for numbered entities cost nothing to make."""
+        return _mix((key + (n + 1) * _CHILD) & _M64)
 
     @staticmethod
     def uniform(key: int, index: int = 0) -> float:
         """The `index`-th uniform of stream `key`, in the open interval (0, 1)."""
-        z = (key + (index + 1) * _GAMMA) & _M64
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
-        return (((z ^ (z >> 31)) >> 11) + 0.5) * _TO_UNIT
+        return uniform(key, index)
+
+
+def uniform(key: int, index: int = 0) -> float:
+    """The `index`-th uniform of stream `key`, in the open interval (0, 1). A module function,
+    so hot code can bind it to a local name."""
+    z = (key + (index + 1) * _GAMMA) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return (((z ^ (z >> 31)) >> 11) + 0.5) * _TO_UNIT

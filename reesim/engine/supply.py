@@ -32,7 +32,7 @@ class CapacityPool:
         return 0.0
 
     def available_kg(self, material: str) -> float:
-        now = self.world.now
+        now = self.world.env._now
         start = self.available_from_day()
         if now < start:
             return 0.0
@@ -46,7 +46,7 @@ class CapacityPool:
         available = self.available_kg(material)
         taken = min(kg, available)
         self._stored[material] = available - taken
-        self._since[material] = self.world.now
+        self._since[material] = self.world.env._now
         return taken
 
 

@@ -1,5 +1,8 @@
 """The shared state of one replication: clock, parameters in force, calendar, streams, recorder.
 
+Engine code reads the clock as ``world.env._now``: SimPy's ``now`` is a property, and on the hot
+path the call costs more than the work it guards.
+
 Parameters change only at policy events: `World.params` is the frozen `Scenario` in force now,
 and mechanisms read it when they act. The timeline tells the authority and each buyer directly
 when parameters change (`World.listeners`): there is no shared event that every waiting entity
@@ -13,11 +16,13 @@ duration starts). Compiled samplers are cached per distribution object.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
-from reesim.engine.calendar import Calendar, CalendarSpec, builtin_calendar
+from reesim.engine.calendar import CalendarSpec, builtin_calendar, calendar_for
 from reesim.engine.recorder import Recorder
 from reesim.engine.schedule import Call
 from reesim.engine.streams import Streams
@@ -25,6 +30,8 @@ from reesim.errors import SimulationError
 from reesim.scenario.distributions import DurationDistribution
 from reesim.scenario.schema import WEEKDAYS, CalendarConfig, Scenario
 from reesim.scenario.units import CALENDAR_DAYS, Duration
+
+_new_call = object.__new__
 
 EVENT_BUDGET = 50_000_000
 """Most events one replication may schedule. A world that needs more is almost surely running
@@ -54,28 +61,38 @@ class World:
         self.env = simpy.Environment(initial_time=0.0)
         self.params = params
         self.horizon_days = params.horizon_days
-        self.calendar = Calendar(calendar_spec(params.calendar), params.start, self.horizon_days)
+        self.calendar = calendar_for(
+            calendar_spec(params.calendar), params.start, self.horizon_days
+        )
         self.streams = Streams(root_seed, replication)
         self.recorder = Recorder()
         self.listeners: list[Callable[[], None]] = []
         self.announcements: list[tuple[float, float]] = []  # (announced, effective) sim days
-        self.calls = 0
         self.budget = budget
+        self._left = budget  # events the replication may still schedule
 
     @property
     def now(self) -> float:
-        return self.env._now  # noqa: SLF001 - the property costs a call on the hot path
+        return self.env._now
 
     def at(self, delay: float, fn: Callable[[Call], None], arg: Any = None) -> Call:
         """Schedule `fn(call)` in `delay` days; `call.arg` is `arg`."""
-        self.calls += 1
-        if self.calls > self.budget:
+        self._left -= 1
+        if self._left < 0:
             raise SimulationError(
-                f"more than {self.budget:,} events in one replication by day {self.now:.6g}: "
+                f"more than {self.budget:,} events in one replication by day {self.env._now:.6g}: "
                 "the world is running away (look for a rate or a quantity far beyond the others, "
                 "or a duration near zero)"
             )
-        return Call(self.env, delay, fn, arg)
+        # Call.__init__ and Environment.schedule inlined: this runs for every event.
+        call = _new_call(Call)
+        call.callbacks = [fn]
+        call.arg = call._value = arg
+        call._ok = True
+        env = self.env
+        call.env = env
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), call))
+        return call
 
     def change_params(self, params: Scenario) -> None:
         """Put new parameters in force and tell everything that follows them."""
@@ -99,6 +116,11 @@ class World:
         if unit == "wd":
             return self.calendar.add_working_days(at, value) - at
         return value * CALENDAR_DAYS[unit]
+
+    def fixed_span(self, duration: Duration) -> float | None:
+        """The calendar days of a duration that lasts the same whenever it starts (None for
+        working days, which depend on the calendar)."""
+        return None if duration.unit == "wd" else duration.value * CALENDAR_DAYS[duration.unit]
 
     def uniform(self, key: int, index: int = 0) -> float:
         return self.streams.uniform(key, index)
