@@ -206,10 +206,12 @@ def test_exporters_general_licences_thin_december_applications() -> None:
             for f in recs.filings
         )
 
-    with_licence = sum(december_jl_mag_filings(records(rep)) for rep in range(3))
-    without_licence = sum(december_jl_mag_filings(simulate(without, 1, rep)) for rep in range(3))
-    assert without_licence >= 5, without_licence
-    assert with_licence <= 0.3 * without_licence, (with_licence, without_licence)
+    # ~90% of JL Mag's customers are covered: with the licence expect about a tenth of the
+    # filings (a few a replication without it, so six replications keep the count above noise).
+    with_licence = sum(december_jl_mag_filings(simulate(resolved(), 1, rep)) for rep in range(6))
+    without_licence = sum(december_jl_mag_filings(simulate(without, 1, rep)) for rep in range(6))
+    assert without_licence >= 10, without_licence
+    assert with_licence <= 0.4 * without_licence, (with_licence, without_licence)
 
 
 # --- the market adds up -------------------------------------------------------------------------

@@ -76,6 +76,7 @@ class Applicant:
         "lines_due",
         "line_event",
         "line_event_stale",
+        "order_event",
         "_wake",
         "_wake_day",
         "_streams",
@@ -122,6 +123,7 @@ class Applicant:
         self.lines_due = True
         self.line_event = _INF
         self.line_event_stale = True
+        self.order_event = _INF
         self._wake: Call | None = None
         self._wake_day = _INF
         self._streams: dict[str, int] = {}
@@ -278,8 +280,12 @@ class Applicant:
         nxt = ordering.next_instant(self, now)
         if ahead < nxt:
             nxt = ahead
+        self.order_event = nxt
         if self.line_event < nxt:
             nxt = self.line_event
+        self._wake_at(now, nxt)
+
+    def _wake_at(self, now: float, nxt: float) -> None:
         if self._wake is not None and abs(nxt - self._wake_day) <= 1e-12 * max(1.0, nxt):
             return  # already asked for
         # A pending wake-up at another instant is dropped (it will find itself stale): the
@@ -305,6 +311,19 @@ class Applicant:
             self.received[i] += kg
             self.lines_due = True
             self.line_event_stale = True
+        now = self.env._now
+        if self.buyer.up_to and not self.review_now and now < self.next_review - 1e-9:
+            # Between reviews a delivery changes no ordering decision: the position is the same
+            # (stock up, on order down), so no order or filing ahead becomes due, and the next
+            # ordering instant stands unless use changes. Only the lines may restart.
+            slope = self.slope
+            if self.lines_due:
+                self._update_lines()
+            if self.slope is slope:
+                self.line_event = self._next_line_event(now)
+                self.line_event_stale = False
+                self._wake_at(now, min(self.order_event, self.line_event))
+                return
         self.step()
 
     def decided(self, app: Application, outcome: str, granted_kg: float) -> None:
@@ -345,6 +364,12 @@ class Applicant:
         self.boost_from = self.env._now
         self.review_now = True
         self.step()
+
+    def drop_references(self) -> None:
+        """Forget pending wake-ups and applications (the replication is over)."""
+        self._wake = None
+        self.pending = []
+        self.licences = []
 
     def announcement(self) -> None:
         """A rule was announced: an importer that sees it coming orders ahead at once."""
