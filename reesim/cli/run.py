@@ -11,17 +11,6 @@ import typer
 
 from reesim.cli.app import app, progress_bar, stdout_console
 from reesim.errors import UsageError
-from reesim.experiment.executors import local_executor
-from reesim.experiment.runner import run_scenario
-from reesim.report.tables import (
-    kpi_markdown,
-    kpi_table,
-    select_series,
-    series_markdown,
-    series_tables,
-)
-from reesim.results.io import series_csv, to_csv, to_json, write_result
-from reesim.scenario.load import load_scenario
 
 
 class Format(StrEnum):
@@ -67,6 +56,18 @@ def run(
     ] = None,
 ) -> None:
     """Run replications of a scenario and report KPIs with 95% confidence intervals."""
+    from reesim.experiment.executors import local_executor
+    from reesim.experiment.runner import run_scenario
+    from reesim.report.tables import (
+        kpi_markdown,
+        kpi_table,
+        select_series,
+        series_markdown,
+        series_tables,
+    )
+    from reesim.results.io import series_csv, to_csv, to_json, write_result
+    from reesim.scenario.load import load_scenario
+
     resolved = load_scenario(scenario, set_ or ())
     indices = [replay] if replay is not None else list(range(replications))
     with progress_bar(quiet, len(indices)) as progress:

@@ -17,11 +17,9 @@ from rich.table import Table
 
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.errors import SimulationError, UsageError
-from reesim.experiment.design import DESIGNS, yaml_flow
-from reesim.experiment.executors import Executor, local_executor
-from reesim.scenario.yamlsource import read_document
 
 if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a sweep runs
+    from reesim.experiment.executors import Executor
     from reesim.experiment.store import SweepOutcome
     from reesim.experiment.sweep import ProgressCallback, SweepProgress
     from reesim.experiment.sweepfile import SweepPlan
@@ -29,6 +27,9 @@ if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a swee
 PLAIN_EVERY_S = 10.0
 """Seconds between progress lines when stderr is not a terminal (CI logs)."""
 FACTOR_COLUMNS = 4
+DESIGN_NAMES = "grid, zip, random, lhs, sobol"
+"""`reesim.experiment.design.DESIGNS`, spelt out so --help need not import numpy (a test checks
+they agree)."""
 
 
 @app.command()
@@ -106,7 +107,7 @@ def sweep(
     ] = None,
     design: Annotated[
         str | None,
-        typer.Option("--design", help=f"Scenario only: {', '.join(DESIGNS)} (default grid)."),
+        typer.Option("--design", help=f"Scenario only: {DESIGN_NAMES} (default grid)."),
     ] = None,
     samples: Annotated[
         int | None,
@@ -127,6 +128,7 @@ def sweep(
     """
     from reesim.experiment.sweep import execute_sweep
     from reesim.experiment.sweepfile import adhoc_plan, is_sweep_document, load_sweep
+    from reesim.scenario.yamlsource import read_document
 
     doc = read_document(target)
     adhoc = {
@@ -207,6 +209,8 @@ def _executor(
     tls_cert: Path | None,
     tls_key: Path | None,
 ) -> tuple[Executor, int, str]:
+    from reesim.experiment.executors import local_executor
+
     tls_given = [p for p in (tls_ca, tls_cert, tls_key) if p is not None]
     if scheduler is None and dask_local is None:
         if tls_given:
@@ -405,6 +409,8 @@ def _num(v: Any) -> str:
 
 
 def _value(v: Any) -> str:
+    from reesim.experiment.design import yaml_flow
+
     if isinstance(v, float):
         return f"{v:.4g}"
     return v if isinstance(v, str) else yaml_flow(v)
