@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from reesim.cli.app import app
+from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
 DEFAULT_REPLICATIONS = 100
 DEFAULT_SEED = 1
@@ -50,6 +51,7 @@ def compare(
             "-n",
             "--replications",
             min=1,
+            max=MAX_REPLICATIONS,
             help=f"Replications per scenario file (default {DEFAULT_REPLICATIONS}, or those of "
             "the first saved result).",
             show_default=False,
@@ -60,13 +62,21 @@ def compare(
         typer.Option(
             "--seed",
             min=0,
+            max=MAX_SEED,
             help=f"Root seed for scenario files (default {DEFAULT_SEED}, or that of the first "
             "saved result).",
             show_default=False,
         ),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("-j", "--jobs", min=1, help="Worker processes (1 runs in this process).")
+        int,
+        typer.Option(
+            "-j",
+            "--jobs",
+            min=1,
+            max=MAX_WORKERS,
+            help="Worker processes (1 runs in this process).",
+        ),
     ] = 1,
     set_: Annotated[
         list[str] | None,

@@ -17,9 +17,17 @@ from pathlib import Path
 
 from reesim.cli.app import progress_bar, stdout_console
 from reesim.cli.compare import DEFAULT_REPLICATIONS, DEFAULT_SEED
-from reesim.errors import Problem, ReesimError, ScenarioError, UsageError
+from reesim.errors import (
+    Interrupted,
+    Problem,
+    ReesimError,
+    ScenarioError,
+    Terminated,
+    UsageError,
+    interrupted_exit_code,
+)
 from reesim.experiment.executors import local_executor
-from reesim.experiment.runner import run_scenario
+from reesim.experiment.runner import run_paired
 from reesim.report.compare_tables import (
     Compared,
     compare_json,
@@ -28,7 +36,7 @@ from reesim.report.compare_tables import (
     gates_summary,
     outcome_numbers,
 )
-from reesim.results.compare import compare_results
+from reesim.results.compare import PairFold, compare_results
 from reesim.results.gates import (
     Gate,
     bind_gates,
@@ -87,13 +95,13 @@ def compare_command(
         else DEFAULT_SEED
     )
     if replications is not None:
-        indices = list(range(replications))
+        indices: Sequence[int] = range(replications)
     elif first_saved is not None:
-        indices = list(first_saved.provenance.replications)
+        indices = first_saved.provenance.replications
     else:
-        indices = list(range(DEFAULT_REPLICATIONS))
+        indices = range(DEFAULT_REPLICATIONS)
 
-    results = _run(inputs, scenarios, saved, root_seed, indices, jobs, quiet)
+    results, folds = _run(inputs, scenarios, saved, root_seed, indices, jobs, quiet)
     labels = _labels(inputs)
     comparisons = tuple(
         compare_results(
@@ -102,8 +110,9 @@ def compare_command(
             baseline_label=labels[0],
             candidate_label=label,
             adjust=adjust,
+            paired=folds.get(i),
         )
-        for label, r in zip(labels[1:], results[1:], strict=True)
+        for i, (label, r) in enumerate(zip(labels[1:], results[1:], strict=True), start=1)
     )
 
     units: dict[str, str] = {}
@@ -221,26 +230,40 @@ def _run(
     scenarios: dict[int, ResolvedScenario],
     saved: dict[int, RunResult],
     root_seed: int,
-    indices: list[int],
+    indices: Sequence[int],
     jobs: int,
     quiet: bool,
-) -> list[RunResult]:
-    """Every input as a RunResult; identical scenarios (same content and overrides) run once."""
-    done: dict[tuple[str, tuple[str, ...]], RunResult] = {}
-    results: list[RunResult] = []
-    for i in range(len(inputs)):
-        if i in saved:
-            results.append(saved[i])
-            continue
-        resolved = scenarios[i]
-        key = (resolved.sha256, resolved.overrides)
-        if key not in done:
-            with progress_bar(quiet, len(indices)) as progress:
-                done[key] = run_scenario(
-                    resolved, indices, root_seed, local_executor(jobs), jobs, progress
+) -> tuple[list[RunResult], dict[int, PairFold]]:
+    """Every input as a RunResult, and for each scenario file after a scenario-file baseline
+    its paired differences against it. Scenario files run together, replication by replication
+    in the same tasks (identical ones once), so the pairs fold as they arrive and nothing per
+    replication is kept, unless a saved result kept its replications (then the runs keep
+    theirs too, to pair with it)."""
+    order = [i for i in range(len(inputs)) if i in scenarios]
+    runs: list[RunResult] = []
+    pairs: list[PairFold] = []
+    if order:
+        keep = any(r.kept_replications for r in saved.values())
+        try:
+            with local_executor(jobs) as executor, progress_bar(quiet, len(indices)) as progress:
+                runs, pairs = run_paired(
+                    [scenarios[i] for i in order],
+                    indices,
+                    root_seed,
+                    executor,
+                    jobs,
+                    progress,
+                    keep_replications=keep,
                 )
-        results.append(done[key])
-    return results
+        except (KeyboardInterrupt, Terminated) as exc:
+            raise Interrupted(
+                "interrupted: nothing was saved (reesim compare reports when every run is "
+                "done); run the command again to start over",
+                interrupted_exit_code(exc),
+            ) from None
+    results = [saved[i] if i in saved else runs[order.index(i)] for i in range(len(inputs))]
+    folds = dict(zip(order[1:], pairs, strict=True)) if order and order[0] == 0 else {}
+    return results, folds
 
 
 def _labels(inputs: Sequence[Path]) -> list[str]:

@@ -263,7 +263,7 @@ def key_results_html(result: RunResult) -> str:
 
 def kpi_table_html(result: RunResult) -> str:
     """Every KPI with mean ± 95% CI and percentiles, grouped by firm, material and authority."""
-    head = ["KPI", "unit", "mean ± 95% CI", "p5", "p50", "p95", "n"]
+    head = ["KPI", "unit", "mean, 95% CI", "p5", "p50", "p95", "n"]
     th = "".join(f'<th class="{"num" if i >= 2 else ""}">{h}</th>' for i, h in enumerate(head))
     rows, group = [], None
     for k in result.kpis.values():
