@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from reesim.results.fold import ColumnFold, ColumnState
-from reesim.results.intervals import clopper_pearson_interval, wilson_interval
 
 CONFIDENCE = 0.95
 PERCENTILES = (5.0, 50.0, 95.0)
@@ -183,21 +182,76 @@ def mean_interval(
     mean: float, std: float, c: ColumnState, bounds: Bounds, confidence: float = CONFIDENCE
 ) -> tuple[float, float, str]:
     """(low, high, method) for the mean of one column (see the module docstring)."""
-    if c.binary and _indicator_range(bounds):
-        lo, hi = wilson_interval(c.ones, c.n, confidence)
-        return lo, hi, "wilson"
-    if std == 0.0:
-        if bounds.finite and c.n >= 1 and mean in (bounds.low, bounds.high):
-            # 0 of n replications left the bound: Clopper-Pearson, scaled to the range.
-            _, share = clopper_pearson_interval(0, c.n, confidence)
-            span = (bounds.high - bounds.low) * share
-            if mean == bounds.low:
-                return mean, mean + span, "bound"
-            return mean - span, mean, "bound"
-        return (mean, mean, "t") if c.n > 1 else (math.nan, math.nan, "t")
-    half = t_half_width(std, c.n, confidence)
-    lo, hi = bounds.clip(mean - half, mean + half)
-    return lo, hi, "t"
+    lo, hi, method = mean_intervals(
+        np.array([mean]),
+        np.array([std]),
+        np.array([c.n]),
+        np.array([c.ones]),
+        np.array([c.binary]),
+        np.array([bounds.low]),
+        np.array([bounds.high]),
+        confidence,
+    )
+    return float(lo[0]), float(hi[0]), str(method[0])
+
+
+def mean_intervals(
+    mean: np.ndarray,
+    std: np.ndarray,
+    n: np.ndarray,
+    ones: np.ndarray,
+    binary: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    confidence: float = CONFIDENCE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`mean_interval` for many columns at once (sweeps summarise thousands of points):
+    arrays of low, high and method (``wilson``, ``t``, ``bound``)."""
+    from scipy import stats as sps
+
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    n = np.asarray(n, dtype=float)
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    with np.errstate(all="ignore"):
+        t = sps.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1))
+        half = t * std / np.sqrt(np.maximum(n, 1))
+        lo = np.where(n >= 2, np.maximum(mean - half, low), np.nan)
+        hi = np.where(n >= 2, np.minimum(mean + half, high), np.nan)
+        method = np.full(mean.shape, "t", dtype=object)
+        # No spread at a bound of a finite range: 0 of n left it (Clopper-Pearson, scaled).
+        finite = np.isfinite(low) & np.isfinite(high)
+        alpha = 1.0 - confidence
+        share = 1.0 - (alpha / 2.0) ** (1.0 / np.maximum(n, 1))
+        span = (high - low) * share
+        flat = (std == 0.0) & (n >= 1) & finite
+        at_low, at_high = flat & (mean == low), flat & (mean == high) & (mean != low)
+        lo = np.where(at_low, mean, np.where(at_high, mean - span, lo))
+        hi = np.where(at_low, mean + span, np.where(at_high, mean, hi))
+        method[at_low | at_high] = "bound"
+        # Indicators: Wilson on (ones, n).
+        wilson = np.asarray(binary, dtype=bool) & (low == 0.0) & (high == 1.0) & (n > 0)
+        w_lo, w_hi = wilson_arrays(np.asarray(ones, dtype=float), n, confidence)
+        lo = np.where(wilson, w_lo, lo)
+        hi = np.where(wilson, w_hi, hi)
+        method[wilson] = "wilson"
+    return lo, hi, method
+
+
+def wilson_arrays(
+    ones: np.ndarray, n: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """`intervals.wilson_interval` on arrays (NaN where n is 0)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    with np.errstate(all="ignore"):
+        p = ones / n
+        z2n = z * z / n
+        centre = (p + z2n / 2.0) / (1.0 + z2n)
+        half = z / (1.0 + z2n) * np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n))
+        lo = np.where(ones == 0, 0.0, np.maximum(0.0, centre - half))
+        hi = np.where(ones == n, 1.0, np.minimum(1.0, centre + half))
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
 def _indicator_range(bounds: Bounds) -> bool:
@@ -224,8 +278,8 @@ def percentile_interval(
         lower -= 1
     low = c.quantile_at_rank(lower - 1)[0] if lower >= 1 else bounds.low
     high = c.quantile_at_rank(upper - 1)[1] if upper <= n else bounds.high
-    low = low if math.isfinite(low) else math.nan
-    high = high if math.isfinite(high) else math.nan
+    low = float(low) if math.isfinite(low) else math.nan
+    high = float(high) if math.isfinite(high) else math.nan
     return low, high
 
 
