@@ -32,6 +32,13 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    """The first Ctrl-C interrupts; later ones are ignored, so they cannot break the (bounded)
+    cleanup that records what was saved. A pool shutting down takes them as "hurry"."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 class StdoutClosed(BaseException):
     """stdout's reader went away. A BaseException, so that neither click (which would exit 1,
     the code of a failed gate) nor rich (likewise) turns it into an exit of its own."""
@@ -62,6 +69,7 @@ class _GuardedStdout:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning reesim's errors into messages and exit codes."""
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous_int = signal.signal(signal.SIGINT, _on_sigint)
     stdout = sys.stdout
     sys.stdout = _GuardedStdout(stdout)
     try:
@@ -76,7 +84,12 @@ def main(argv: list[str] | None = None) -> int:
         return _broken_pipe(stdout)
     finally:
         sys.stdout = stdout
-        signal.signal(signal.SIGTERM, previous)
+        if signal.getsignal(signal.SIGINT) is _on_sigint:
+            # Not interrupted: give the caller its handlers back. Interrupted, the process is
+            # about to exit with its message said; a late Ctrl-C must not turn that into a
+            # death by signal.
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv: list[str] | None) -> int:

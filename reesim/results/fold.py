@@ -11,7 +11,11 @@ does not apply) and keeps, per column, what the summaries need, with memory that
   mean and sum of squared deviations (exact up to float rounding, numerically stable) and into a
   DDSketch per column (Masson, Rim and Lee, VLDB 2019; the ``ddsketch`` package) with relative
   accuracy `SKETCH_RELATIVE_ACCURACY`: a percentile it returns is within 0.5% (relative) of the
-  exact order statistic at that rank. The rows are then dropped.
+  exact order statistic at that rank. The rows are then dropped. A sketch's memory grows with
+  the logarithm of its values' range, not with their number, and is capped at
+  `SKETCH_BINS` buckets per column (about nine decades of values; below that the lowest
+  values share one bucket, so only a percentile that far under the largest values loses its
+  accuracy).
 
 Callers fold replications in replication order (see `reesim.experiment.runner`), so a result
 never depends on which worker finished first, and the same seeds give the same numbers.
@@ -29,13 +33,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from ddsketch import DDSketch
+    from ddsketch import LogCollapsingLowestDenseDDSketch as DDSketch
 
 KPI_EXACT_LIMIT = 10_000
 """Replications whose KPI values are kept exactly; beyond, moments and sketches."""
 SERIES_EXACT_LIMIT = 1_000
 """The same for monthly series (a scenario has ~10x more series-months than KPIs)."""
 SKETCH_RELATIVE_ACCURACY = 0.005
+SKETCH_BINS = 2048
 
 
 class ColumnFold:
@@ -56,6 +61,26 @@ class ColumnFold:
         self._m2 = np.zeros(columns)
         self._sketches: list[DDSketch] | None = None
         self._folded = np.zeros(columns, dtype=np.int64)
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> ColumnFold:
+        """A fold holding these rows (replications x columns) exactly, at once."""
+        x = np.asarray(rows, dtype=float)
+        if x.ndim != 2:
+            raise ValueError(f"expected a (rows x columns) array, got shape {x.shape}")
+        fold = cls(x.shape[1], exact_limit=max(1, x.shape[0]))
+        seen = ~np.isnan(x)
+        fold.rows = x.shape[0]
+        fold._exact = x.copy()
+        fold.count = seen.sum(axis=0)
+        fold.ones = (seen & (x == 1.0)).sum(axis=0)
+        fold.binary = np.all(~seen | (x == 0.0) | (x == 1.0), axis=0)
+        if x.shape[0]:
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fold.minimum = np.where(seen.any(axis=0), np.nanmin(x, axis=0), np.inf)
+                fold.maximum = np.where(seen.any(axis=0), np.nanmax(x, axis=0), -np.inf)
+        return fold
 
     @property
     def exact(self) -> bool:
@@ -94,9 +119,11 @@ class ColumnFold:
 
     # -- past the exact limit -------------------------------------------------------------------
     def _spill(self) -> None:
-        from ddsketch import DDSketch
+        from ddsketch import LogCollapsingLowestDenseDDSketch as Sketch
 
-        self._sketches = [DDSketch(SKETCH_RELATIVE_ACCURACY) for _ in range(self.columns)]
+        self._sketches = [
+            Sketch(SKETCH_RELATIVE_ACCURACY, bin_limit=SKETCH_BINS) for _ in range(self.columns)
+        ]
         counts = np.zeros(self.columns, dtype=np.int64)
         self._mean[:] = 0.0
         self._m2[:] = 0.0

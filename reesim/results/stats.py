@@ -136,10 +136,7 @@ def summarize(
 ) -> Summary:
     """The summary of one KPI's values over replications (NaN: not applicable)."""
     x = np.asarray(values, dtype=float).ravel()
-    fold = ColumnFold(1, exact_limit=max(1, x.size))
-    for v in x:
-        fold.add([v])
-    return summarize_column(fold, 0, bounds or Bounds(), confidence)
+    return summarize_column(ColumnFold.of(x[:, None]), 0, bounds or Bounds(), confidence)
 
 
 def summarize_column(
