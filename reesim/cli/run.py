@@ -112,9 +112,9 @@ def run(
     try:
         # The pool starts before the progress bar's thread, so workers can be forked.
         with local_executor(jobs) as executor, progress_bar(quiet, len(indices)) as progress:
-            result = run_scenario(
-                resolved, indices, seed, executor, jobs, progress, keep_replications
-            )
+            # The report's per-run charts (licence waits) need the replications.
+            keep = keep_replications or report is not None
+            result = run_scenario(resolved, indices, seed, executor, jobs, progress, keep)
     except (KeyboardInterrupt, Terminated) as exc:
         raise Interrupted(
             "interrupted: nothing was saved (reesim run writes its results when every "
