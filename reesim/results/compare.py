@@ -450,10 +450,13 @@ def compare_results(
     elif pairing is not auto:
         reason = f"{pairing.value} as asked ({reason})"
     names = list(baseline.kpis) + [n for n in candidate.kpis if n not in baseline.kpis]
-    a, b = baseline.provenance, candidate.provenance
+    first, second = baseline.provenance, candidate.provenance
     # The same scenario (content and overrides) on the same seeds: Δ is 0 by construction,
     # exactly, not a statistical estimate (agreeing runs of two different scenarios are).
-    same = (a.scenario_sha256, tuple(a.overrides)) == (b.scenario_sha256, tuple(b.overrides))
+    same = (first.scenario_sha256, tuple(first.overrides)) == (
+        second.scenario_sha256,
+        tuple(second.overrides),
+    )
     rows: dict[str, KpiComparison] = {}
     for name in names:
         b, c = baseline.kpis.get(name), candidate.kpis.get(name)
