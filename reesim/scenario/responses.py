@@ -19,6 +19,7 @@ from reesim.scenario.base import Model
 from reesim.scenario.fields import DurationValue, Share, StockValue
 from reesim.scenario.units import Duration
 
+
 def cover_duration(value: Duration | None) -> Duration | None:
     """Days of cover are calendar time: a working-day count has no stock meaning."""
     if value is not None and value.is_working_days:
