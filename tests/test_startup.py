@@ -48,7 +48,10 @@ def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
     assert names == set()
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "sweep", "report", "validate", "plot"])
+@pytest.mark.parametrize(
+    "command",
+    ["run", "compare", "sweep", "report", "validate", "plot", "solve", "calibrate", "discover"],
+)
 def test_command_help_imports_no_heavy_library(tmp_path: Path, command: str) -> None:
     code, names, out = imported(command, "--help", cwd=tmp_path)
     assert code == 0 and "Usage" in out
