@@ -220,9 +220,21 @@ def comparison_table(c: Comparison, compared: Compared) -> Table:
         if group:
             table.add_row(Text(group, style="bold"))  # Text: names are never markup
         row = c.kpis[name]
-        cells = (f"  {measure}", *_value_cells(c, row))
+        unit, _, _, *rest = _value_cells(c, row)
+        means = (compact_interval(row.baseline), compact_interval(row.candidate))
+        cells = (f"  {measure}", unit, *means, *rest)
         table.add_row(*map(Text, cells), Text(marker(row), style="bold yellow"))
     return table
+
+
+def compact_interval(s: Summary | None) -> str:
+    """A mean and its interval in few columns: ``21.7 ± 0.92`` when symmetric, else
+    ``0 +0.16`` (from 0 to 0.16), ``1.00 −0.16`` or ``11.0 +12.7/−11.0``."""
+    if s is None or s.n == 0 or math.isnan(s.ci_low) or math.isnan(s.ci_high) or s.symmetric:
+        return mean_hw(s)
+    up, down = s.ci_high - s.mean, s.mean - s.ci_low
+    parts = ([f"+{fmt(up)}"] if up > 0 else []) + ([f"−{fmt(down)}"] if down > 0 else [])
+    return f"{fmt(s.mean)} {'/'.join(parts)}"
 
 
 def _value_cells(c: Comparison, row: KpiComparison) -> tuple[str, ...]:

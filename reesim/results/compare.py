@@ -465,7 +465,7 @@ def compare_results(
             bounds = (b.bounds, c.bounds)
             if pairing is Pairing.paired and paired is not None:
                 diff = paired.difference(name, bounds, confidence)
-                if same and diff.identical:
+                if same and diff.identical and diff.n > 0:
                     diff = Difference(0.0, 0.0, 0.0, 1.0, diff.n, diff.reference, True)
             else:
                 diff = welch_from_summaries(b.summary, c.summary, bounds, confidence)
