@@ -38,7 +38,7 @@ from reesim.experiment.batches import (  # noqa: F401 - re-exported: the runner'
 from reesim.experiment.executors import Executor, SerialExecutor
 from reesim.results.compare import PairFold
 from reesim.results.metrics import Months, ReplicationMetrics
-from reesim.results.result import Provenance, ResultFold, RunResult, TimelineEntry
+from reesim.results.result import IndexRange, Provenance, ResultFold, RunResult, TimelineEntry
 from reesim.scenario.load import ResolvedScenario
 
 Progress = Callable[[int, int], None]
@@ -69,7 +69,8 @@ def _in_order(
 ) -> Iterator[tuple[ReplicationMetrics, ...]]:
     """Each replication's metrics (one per scenario of the task), in the order of `order`,
     from outcomes that arrive in any order; SimulationError for a failed replication."""
-    position = {r: i for i, r in enumerate(order)} if not isinstance(order, range) else None
+    contiguous = isinstance(order, range | IndexRange) and (len(order) < 2 or order[1] > order[0])
+    position = None if contiguous else {r: i for i, r in enumerate(order)}
     waiting: dict[int, tuple[ReplicationMetrics, ...]] = {}
     expected = 0
     for group in outcomes:
