@@ -69,7 +69,9 @@ def _in_order(
 ) -> Iterator[tuple[ReplicationMetrics, ...]]:
     """Each replication's metrics (one per scenario of the task), in the order of `order`,
     from outcomes that arrive in any order; SimulationError for a failed replication."""
-    contiguous = isinstance(order, range | IndexRange) and (len(order) < 2 or order[1] > order[0])
+    contiguous = isinstance(order, range | IndexRange) and (
+        len(order) < 2 or order[1] == order[0] + 1
+    )
     position = None if contiguous else {r: i for i, r in enumerate(order)}
     waiting: dict[int, tuple[ReplicationMetrics, ...]] = {}
     expected = 0
