@@ -26,6 +26,7 @@ starts and stops its own. Its guarantees:
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -114,6 +115,10 @@ class ProcessExecutor:
         self.method = start_method()
         context: Any = multiprocessing.get_context(self.method)
         parent = os.getpid()
+        if self.method == "fork":
+            # Forked workers share the parent's objects copy-on-write; frozen, the workers'
+            # garbage collector never walks (and so never copies) that inherited heap.
+            gc.freeze()
         with warnings.catch_warnings():
             # Python >= 3.12 warns about fork() whenever the process has other OS threads; we
             # fork only without other Python threads, and numpy's OpenBLAS pool (the usual
@@ -134,6 +139,8 @@ class ProcessExecutor:
                 theirs.close()
                 self._procs.append(proc)
                 self._conns.append(ours)
+        if self.method == "fork":
+            gc.unfreeze()
 
     def close(self, wait: bool = True) -> None:
         """Stop every worker and reap it, within a bounded time (see the module docstring).
