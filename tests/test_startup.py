@@ -97,7 +97,7 @@ lands in reesim's own imports and work, not in the interpreter's start-up (`site
 program can guard."""
 
 
-@pytest.mark.parametrize("delay_s", [0.0, 0.02, 0.1, 0.3, 0.8])
+@pytest.mark.parametrize("delay_s", [0.005, 0.02, 0.1, 0.3, 0.8])
 def test_interrupt_during_start_up_prints_no_traceback(tmp_path: Path, delay_s: float) -> None:
     """SIGINT at several moments (imports, loading, running): never a traceback, exit 130
     and a word saying so (or 0 if the run finished first)."""

@@ -68,11 +68,13 @@ class _GuardedStdout:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning reesim's errors into messages and exit codes."""
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    previous_int = signal.signal(signal.SIGINT, _on_sigint)
     stdout = sys.stdout
-    sys.stdout = _GuardedStdout(stdout)
-    try:
+    previous = signal.getsignal(signal.SIGTERM)
+    previous_int = signal.getsignal(signal.SIGINT)
+    try:  # from the first moment: an interrupt anywhere below is handled, never a traceback
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGINT, _on_sigint)
+        sys.stdout = _GuardedStdout(stdout)
         return _main(argv)
     except KeyboardInterrupt:  # during the imports, before the app could handle it
         _say("interrupted")
