@@ -4,7 +4,11 @@
     ├── ScenarioError           invalid input: a scenario file, a --set, a path (exit 2)
     │                           carries every Problem found, not just the first
     ├── UsageError              a command used wrongly in a way typer cannot see (exit 2)
-    └── SimulationError         a replication raised while running (exit 3)
+    ├── SimulationError         a replication raised while running (exit 3)
+    └── Interrupted             Ctrl-C (exit 130) or SIGTERM (exit 143), with what was saved
+
+    Terminated                  SIGTERM as an exception (a BaseException, like
+                                KeyboardInterrupt), so cleanup runs before the exit
 
 Anything else escaping reesim is a bug, and the CLI lets its traceback show.
 """
@@ -64,3 +68,21 @@ class SimulationError(ReesimError):
         self.replication = replication
         self.seed = seed
         super().__init__(message)
+
+
+class Interrupted(ReesimError):
+    """A command was interrupted; the message says what was saved and how to go on."""
+
+    def __init__(self, message: str, exit_code: int = 130):
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread (see `reesim.cli.main`) so that cleanup runs as it
+    does for Ctrl-C: workers are stopped and a sweep's manifest says it was interrupted."""
+
+
+def interrupted_exit_code(exc: BaseException) -> int:
+    """130 for Ctrl-C, 143 for SIGTERM: 128 + the signal number, as shells report it."""
+    return 143 if isinstance(exc, Terminated) else 130

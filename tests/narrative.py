@@ -40,5 +40,3 @@ def ships(records: RunRecords) -> list[tuple[float, float, float, str, str, bool
         (s.shipped_day, s.arrival_day, s.kg, s.route, s.supplier, s.seized)
         for s in records.shipments
     ]
-
-

@@ -191,10 +191,21 @@ def test_set_changes_the_result(workdir: Path, capsys: pytest.CaptureFixture[str
 def test_json_result_has_provenance_and_kpis(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "run", "ok.yaml", "-n", "4", "--seed", "7", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "run",
+        "ok.yaml",
+        "-n",
+        "4",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+        "--keep-replications",
+    )
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     assert doc["root_seed"] == 7 and doc["replications"] == 4
     assert len(doc["scenario"]["sha256"]) == 64
     assert len(doc["events_per_replication"]) == 4 and min(doc["events_per_replication"]) > 0
@@ -220,8 +231,9 @@ def test_replay_reproduces_one_replication(
 ) -> None:
     MINIMAL_RANDOM = MINIMAL.replace("time: 10wd", "time: {dist: exponential, mean: 10wd}")
     Path("r.yaml").write_text(MINIMAL_RANDOM)
-    _, out, _ = run(capsys, "run", "r.yaml", "-n", "5", "--seed", "3", "--format", "json")
-    _, one, _ = run(capsys, "run", "r.yaml", "--seed", "3", "--replay", "2", "--format", "json")
+    keep = "--keep-replications"
+    _, out, _ = run(capsys, "run", "r.yaml", "-n", "5", "--seed", "3", "-f", "json", keep)
+    _, one, _ = run(capsys, "run", "r.yaml", "--seed", "3", "--replay", "2", "-f", "json", keep)
     full, single = json.loads(out), json.loads(one)
     assert single["replication_indices"] == [2]
     for name, kpi in single["kpis"].items():
@@ -233,7 +245,10 @@ def test_out_files_are_written(workdir: Path, capsys: pytest.CaptureFixture[str]
     assert run(capsys, "run", "ok.yaml", "-n", "2", "-q", "--out", "res/r.csv")[0] == 0
     assert json.loads(Path("res/r.json").read_text())["replications"] == 2
     header = Path("res/r.csv").read_text().splitlines()[0]
-    assert header == "kpi,unit,mean,std,ci_low,ci_high,p5,p50,p95,n"
+    assert header == (
+        "kpi,unit,mean,std,ci_low,ci_high,interval,p5,p5_low,p5_high,p50,p50_low,p50_high,"
+        "p95,p95_low,p95_high,n"
+    )
     assert sorted(p.name for p in Path("res").iterdir()) == [
         "r.csv",
         "r.json",

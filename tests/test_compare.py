@@ -255,7 +255,7 @@ EXPECTED_MARKDOWN = """\
 |---|---|---:|---:|---:|---:|---:|:---:|
 | `firms.a.stockout_days` | d | 2.50 ± 2.05 | 3.75 ± 2.30 | +1.25 | [0.22, 2.28] | +50.0% | **\\*** |
 | `materials.m.exports_kg` | kg | 100 ± 0 | 100 ± 0 | 0 | [0, 0] | 0% |  |
-| `firms.a.first_stockout_day` | d | 11.0 ± 12.7 | 8.50 ± 6.35 | -1.00† | – | -10.0% |  |
+| `firms.a.first_stockout_day` | d | 11.0 [0, 23.7] | 8.50 ± 6.35 | -1.00† | – | -10.0% |  |
 
 <sub>\\* the 95% interval of Δ excludes 0; Δ = scenario - baseline; rel = Δ / |baseline|<br>† over the replications where the KPI applies in both, so Δ can differ from the difference of the means shown</sub>
 
@@ -430,7 +430,7 @@ def test_exit_2_for_bad_inputs_all_at_once(
 def test_exit_3_when_a_run_fails(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reesim.experiment.runner as runner
+    import reesim.experiment.batches as runner
 
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
@@ -455,6 +455,7 @@ def test_saved_results_and_mixing(workdir: Path, capsys: pytest.CaptureFixture[s
                 "-q",
                 "-o",
                 f"{name}.json",
+                "--keep-replications",
             )[0]
             == 0
         )
@@ -515,3 +516,46 @@ def test_filters_quiet_out_and_markdown_width(
     monkeypatch.setenv("COLUMNS", "250")
     wide = cli(capsys, "compare", "base.yaml", "slow.yaml", "-n", "3", "-f", "markdown")[1]
     assert narrow == wide
+
+
+def test_streamed_pairs_equal_pairs_of_kept_replications(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Scenario files fold their paired differences as they run, keeping nothing per
+    replication; the result is the same as pairing saved results that kept every value, and
+    the same for any -j."""
+    keep = ("-n", "12", "--seed", "5", "-q", "--keep-replications")
+    assert cli(capsys, "run", "base.yaml", *keep, "-o", "a.json")[0] == 0
+    assert cli(capsys, "run", "slow.yaml", *keep, "-o", "b.json")[0] == 0
+    rows = {}
+    for name, argv in {
+        "saved": ("a.json", "b.json"),
+        "streamed": ("base.yaml", "slow.yaml", "-n", "12", "--seed", "5"),
+        "streamed -j 2": ("base.yaml", "slow.yaml", "-n", "12", "--seed", "5", "-j", "2"),
+    }.items():
+        code, out, err = cli(capsys, "compare", *argv, "-f", "json")
+        assert code == 0, err
+        (comparison,) = json.loads(out)["comparisons"]
+        assert comparison["pairing"] == "paired"
+        rows[name] = {
+            k["name"]: (k["delta"], k["ci_low"], k["ci_high"], k["method"])
+            for k in comparison["kpis"]
+        }
+    assert rows["streamed"] == rows["saved"] == rows["streamed -j 2"]
+    assert rows["saved"]["firms.acme.stockout_probability"][3] == "newcombe-paired"
+    assert rows["saved"]["firms.acme.stockout_days"][3] == "t"
+
+
+def test_saved_results_without_replications_compare_unpaired_and_say_why(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("base", "slow"):
+        assert cli(capsys, "run", f"{name}.yaml", "-n", "6", "-q", "-o", f"{name}.json")[0] == 0
+    code, out, _ = cli(capsys, "compare", "base.json", "slow.json", "-f", "json")
+    assert code == 0
+    (comparison,) = json.loads(out)["comparisons"]
+    assert comparison["pairing"] == "welch"
+    assert (
+        "did not keep its replications (run it with --keep-replications to pair)"
+        in (comparison["reason"])
+    )

@@ -45,7 +45,9 @@ def test_coverage_by_simulation(p: float, n: int) -> None:
     rng = np.random.default_rng(2024 + n)
     trials = 4000
     counts = rng.binomial(n, p, size=trials)
-    cp = np.mean([lo <= p <= hi for lo, hi in (clopper_pearson_interval(int(k), n) for k in counts)])
+    cp = np.mean(
+        [lo <= p <= hi for lo, hi in (clopper_pearson_interval(int(k), n) for k in counts)]
+    )
     wi = np.mean([lo <= p <= hi for lo, hi in (wilson_interval(int(k), n) for k in counts)])
     one_sided = np.mean([p <= upper_bound(int(k), n) for k in counts])
     # 4000 trials: a standard error of ~0.35 percentage points at 95%.

@@ -533,10 +533,15 @@ def test_outcome_rules_can_filter_on_the_exporter() -> None:
     )
     records, _ = run(resolved)
     outcome = {d.applicant: (d.exporter, d.outcome) for d in records.decisions}
-    assert outcome == {0: ("jl", "approve"), 1: ("jl", "approve"), 2: ("other", "deny"), 3: (
-        "other",
-        "deny",
-    )}
+    assert outcome == {
+        0: ("jl", "approve"),
+        1: ("jl", "approve"),
+        2: ("other", "deny"),
+        3: (
+            "other",
+            "deny",
+        ),
+    }
 
 
 # --- background applications ---------------------------------------------------------------------

@@ -173,9 +173,7 @@ def scenarios(draw: st.DrawFn, random_required: bool = False) -> dict[str, Any]:
         }
     if draw(st.booleans()):
         holder = draw(
-            st.sampled_from(
-                [{"firms": [firm_ids[0]]}, {"exporters": ["x"], "customer_share": 0.5}]
-            )
+            st.sampled_from([{"firms": [firm_ids[0]]}, {"exporters": ["x"], "customer_share": 0.5}])
         )
         authority["general_licences"] = [
             {

@@ -18,7 +18,8 @@ import pytest
 
 from reesim.cli.main import main
 from reesim.errors import SimulationError, UsageError
-from reesim.experiment import runner, store
+from reesim.experiment import batches as runner
+from reesim.experiment import store
 from reesim.experiment.executors import ProcessExecutor, SerialExecutor
 from reesim.experiment.runner import run_scenario
 from reesim.experiment.store import column_stats, read_replications

@@ -6,13 +6,17 @@ Commands live in one module each (`run.py`, `validate.py`, …) and register on 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from reesim import __version__
-from reesim.experiment.runner import Progress as ProgressCallback
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from reesim.experiment.runner import Progress as ProgressCallback
 
 app = typer.Typer(
     name="reesim",
@@ -60,6 +64,14 @@ class progress_bar:  # noqa: N801 - used as a context manager like a function
     def __enter__(self) -> ProgressCallback | None:
         if not self.enabled:
             return None
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
         self.bar = Progress(
             TextColumn("replications"),
             BarColumn(),

@@ -8,7 +8,7 @@ from contextlib import ExitStack
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -16,7 +16,9 @@ from rich.table import Table
 
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.errors import UsageError
-from reesim.experiment.executors import Executor, local_executor
+
+if TYPE_CHECKING:
+    from reesim.experiment.executors import Executor
 
 
 class DistanceName(StrEnum):
@@ -152,7 +154,11 @@ def _date(text: str | None) -> date | None:
 
 def _executor(stack: ExitStack, jobs: int, dask_local: int | None) -> Executor:
     if dask_local is None:
-        return local_executor(jobs)
+        from reesim.experiment.executors import local_executor
+
+        local = local_executor(jobs)
+        stack.enter_context(local)  # one pool for every round of the fit
+        return local
     from reesim.experiment.dask_executor import DaskExecutor
 
     return stack.enter_context(DaskExecutor(local_workers=dask_local))

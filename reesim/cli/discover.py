@@ -7,13 +7,15 @@ import math
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from reesim.cli.app import app, stdout_console
 from reesim.errors import UsageError
-from reesim.questions.prim import Box, Inputs, limit_text
+
+if TYPE_CHECKING:
+    from reesim.questions.prim import Box, Inputs
 
 
 class Method(StrEnum):
@@ -125,6 +127,8 @@ def discover(
 
 
 def _box_dict(inputs: Inputs, b: Box) -> dict[str, Any]:
+    from reesim.questions.prim import limit_text
+
     return {
         "coverage": b.coverage,
         "density": b.density,

@@ -2,34 +2,123 @@
 stderr and an exit code.
 
 Exit codes, for every command: 0 success; 1 a gate failed; 2 invalid input or usage;
-3 a simulation run failed; 130 interrupted.
+3 a simulation run failed; 130 interrupted (Ctrl-C, SIGINT); 141 stdout closed early (a pipe
+such as ``| head``); 143 terminated (SIGTERM).
+
+This module imports nothing heavy at load time: the console script imports it before `main`
+runs, so an interrupt during the imports below lands inside `main`'s handler (no traceback),
+and a worker process that re-imports the script (spawned workers do) pays almost nothing.
 """
 
 from __future__ import annotations
 
-import typer
+import contextlib
+import os
+import signal
+import sys
+from types import FrameType
+from typing import Any
 
-# Importing a command module registers its command on `app`.
-from reesim.cli import (  # noqa: F401
-    calibrate,
-    compare,
-    discover,
-    plot,
-    report,
-    run,
-    schema,
-    solve,
-    sweep,
-    validate,
-)
-from reesim.cli.app import app, stderr_console
-from reesim.errors import ReesimError, ScenarioError
+from reesim.errors import Terminated
+
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # Further SIGTERMs during cleanup are ignored: the cleanup itself is bounded.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    """The first Ctrl-C interrupts; later ones are ignored, so they cannot break the (bounded)
+    cleanup that records what was saved. A pool shutting down takes them as "hurry"."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+class StdoutClosed(BaseException):
+    """stdout's reader went away. A BaseException, so that neither click (which would exit 1,
+    the code of a failed gate) nor rich (likewise) turns it into an exit of its own."""
+
+
+class _GuardedStdout:
+    """sys.stdout, with a closed pipe raised as `StdoutClosed`."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise StdoutClosed() from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise StdoutClosed() from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning reesim's errors into messages and exit codes."""
+    stdout = sys.stdout
+    previous = signal.getsignal(signal.SIGTERM)
+    previous_int = signal.getsignal(signal.SIGINT)
+    try:  # from the first moment: an interrupt anywhere below is handled, never a traceback
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGINT, _on_sigint)
+        sys.stdout = _GuardedStdout(stdout)
+        return _main(argv)
+    except KeyboardInterrupt:  # during the imports, before the app could handle it
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except Terminated:
+        _say("terminated")
+        return EXIT_TERMINATED
+    except (StdoutClosed, BrokenPipeError):
+        return _broken_pipe(stdout)
+    finally:
+        sys.stdout = stdout
+        if signal.getsignal(signal.SIGINT) is _on_sigint:
+            # Not interrupted: give the caller its handlers back. Interrupted, the process is
+            # about to exit with its message said; a late Ctrl-C must not turn that into a
+            # death by signal.
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
+    import typer
+
+    # Importing a command module registers its command on `app`; each imports only typer and
+    # rich at load time, and what its command needs when it runs.
+    from reesim.cli import (  # noqa: F401
+        calibrate,
+        compare,
+        discover,
+        plot,
+        report,
+        run,
+        schema,
+        solve,
+        sweep,
+        validate,
+    )
+    from reesim.cli.app import app, stderr_console
+    from reesim.errors import Interrupted, ReesimError, ScenarioError
+
     try:
         rc = app(args=argv, standalone_mode=False)
+    except Interrupted as err:
+        stderr_console().print(str(err), markup=False)
+        return err.exit_code
     except ReesimError as err:
         console = stderr_console()
         lines = [str(p) for p in err.problems] if isinstance(err, ScenarioError) else [str(err)]
@@ -41,13 +130,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         return err.exit_code
     except typer.Exit as exit_:
+        if exit_.exit_code == EXIT_INTERRUPTED:  # typer's own form of a KeyboardInterrupt
+            stderr_console().print("interrupted")
         return exit_.exit_code
     except typer.Abort:
-        stderr_console().print("aborted")
-        return 130
-    except KeyboardInterrupt:
         stderr_console().print("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except typer.TyperException as err:  # usage errors, which typer formats itself
         show = getattr(err, "show", None)
         if show is not None:
@@ -55,4 +143,24 @@ def main(argv: list[str] | None = None) -> int:
         else:
             stderr_console().print(str(err), markup=False)
         return 2
+    # Flush here, inside the handler: a reader that went away (`| head -1`) surfaces now as a
+    # BrokenPipeError rather than at interpreter exit.
+    sys.stdout.flush()
+    if rc == EXIT_INTERRUPTED:  # typer returns a KeyboardInterrupt as this code
+        stderr_console().print("interrupted")
     return rc if isinstance(rc, int) else 0
+
+
+def _say(text: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=sys.stderr)
+
+
+def _broken_pipe(stdout: Any) -> int:
+    """stdout's reader is gone: exit quietly, as Unix tools do. Point stdout at /dev/null so
+    the interpreter's final flush does not complain on stderr."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+        os.close(devnull)
+    return EXIT_BROKEN_PIPE

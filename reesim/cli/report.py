@@ -11,17 +11,18 @@ import typer
 
 from reesim.cli.app import app, stdout_console
 from reesim.errors import UsageError
-from reesim.results.io import read_result
-from reesim.results.result import RunResult
 
 if TYPE_CHECKING:
     from reesim.report.plots import Sweep
+    from reesim.results.result import RunResult
 
 KPI_HELP = "KPIs to chart for a sweep or in the forest plot (glob, repeatable)."
 
 
 def read_results(paths: list[Path]) -> list[RunResult]:
     """Result JSON files, or a UsageError naming the file and what is wrong with it."""
+    from reesim.results.io import read_result
+
     results = []
     for path in paths:
         if not path.is_file():

@@ -10,18 +10,10 @@ from typing import Annotated
 import typer
 
 from reesim.cli.app import app, progress_bar, stdout_console
-from reesim.errors import UsageError
-from reesim.experiment.executors import local_executor
-from reesim.experiment.runner import run_scenario
-from reesim.report.tables import (
-    kpi_markdown,
-    kpi_table,
-    select_series,
-    series_markdown,
-    series_tables,
-)
-from reesim.results.io import series_csv, to_csv, to_json, write_result
-from reesim.scenario.load import load_scenario
+from reesim.errors import Interrupted, Terminated, UsageError, interrupted_exit_code
+from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
+
+DEFAULT_REPLICATIONS = 100
 
 
 class Format(StrEnum):
@@ -35,11 +27,26 @@ class Format(StrEnum):
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     replications: Annotated[
-        int, typer.Option("-n", "--replications", min=1, help="Replications to run.")
-    ] = 100,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 1,
+        int | None,
+        typer.Option(
+            "-n",
+            "--replications",
+            min=1,
+            max=MAX_REPLICATIONS,
+            help=f"Replications to run (default {DEFAULT_REPLICATIONS}).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed.")] = 1,
     jobs: Annotated[
-        int, typer.Option("-j", "--jobs", min=1, help="Worker processes (1 runs in this process).")
+        int,
+        typer.Option(
+            "-j",
+            "--jobs",
+            min=1,
+            max=MAX_WORKERS,
+            help="Worker processes (1 runs in this process).",
+        ),
     ] = 1,
     set_: Annotated[
         list[str] | None,
@@ -58,19 +65,62 @@ def run(
     replay: Annotated[
         int | None,
         typer.Option(
-            "--replay", min=0, help="Run only this replication index (to replay one run)."
+            "--replay",
+            min=0,
+            max=MAX_REPLICATIONS - 1,
+            help="Run only this replication index (to replay one run; not with -n).",
         ),
     ] = None,
+    keep_replications: Annotated[
+        bool,
+        typer.Option(
+            "--keep-replications",
+            help="Keep every replication's KPI values in the result (--out, JSON), e.g. to pair "
+            "it with a later run in reesim compare; memory then grows with -n.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write a self-contained HTML report.")
     ] = None,
 ) -> None:
     """Run replications of a scenario and report KPIs with 95% confidence intervals."""
+    from reesim.experiment.executors import local_executor
+    from reesim.experiment.runner import run_scenario
+    from reesim.report.tables import (
+        INTERVAL_NOTE,
+        kpi_markdown,
+        kpi_table,
+        select_series,
+        series_markdown,
+        series_tables,
+    )
+    from reesim.results.io import series_csv, to_csv, to_json, write_result
+    from reesim.scenario.load import load_scenario
+
+    if replay is not None and replications is not None:
+        raise UsageError(
+            f"--replay {replay} runs one replication; -n {replications} does not apply with it "
+            "(the replication's numbers depend only on --seed and its index)"
+        )
     resolved = load_scenario(scenario, set_ or ())
-    indices = [replay] if replay is not None else list(range(replications))
-    with progress_bar(quiet, len(indices)) as progress:
-        result = run_scenario(resolved, indices, seed, local_executor(jobs), jobs, progress)
+    indices = (
+        range(replay, replay + 1)
+        if replay is not None
+        else range(replications or DEFAULT_REPLICATIONS)
+    )
+    try:
+        # The pool starts before the progress bar's thread, so workers can be forked.
+        with local_executor(jobs) as executor, progress_bar(quiet, len(indices)) as progress:
+            # The report's per-run charts (licence waits) need the replications.
+            keep = keep_replications or report is not None
+            result = run_scenario(resolved, indices, seed, executor, jobs, progress, keep)
+    except (KeyboardInterrupt, Terminated) as exc:
+        raise Interrupted(
+            "interrupted: nothing was saved (reesim run writes its results when every "
+            "replication is done); run the command again to start over",
+            interrupted_exit_code(exc),
+        ) from None
     if out is not None:
         try:
             write_result(result, out)
@@ -99,11 +149,11 @@ def run(
             sys.stdout.write("\n" + series_markdown(result, chosen))
     else:
         console.print(kpi_table(result))
-        events = result.events_per_replication
         console.print(
-            f"[dim]{sum(events) / len(events):,.0f} events per replication; "
+            f"[dim]{result.mean_events:,.0f} events per replication; "
             f"{result.provenance.wall_time_s:.2f} s; scenario sha256 "
             f"{result.provenance.scenario_sha256[:12]}[/dim]"
         )
+        console.print(INTERVAL_NOTE, style="dim", markup=False)
         if chosen:
             console.print(series_tables(result, chosen))

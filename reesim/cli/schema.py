@@ -6,12 +6,13 @@ import json
 import sys
 
 from reesim.cli.app import app
-from reesim.scenario.schema import Scenario
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors and linters)."""
+    from reesim.scenario.schema import Scenario
+
     document = Scenario.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "reesim scenario"

@@ -6,22 +6,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.errors import Problem, ScenarioError, UsageError
-from reesim.experiment.executors import local_executor
-from reesim.questions.parameter import Axis, parse_range
-from reesim.questions.runs import ScenarioRuns
-from reesim.questions.solve import Settings, solution_dict
-from reesim.questions.solve import solve as bisect
-from reesim.questions.targets import parse_targets
-from reesim.questions.traps import solution_warnings
-from reesim.results.io import atomic_write_text
-from reesim.scenario.paths import parse_dotted
-from reesim.scenario.yamlsource import read_document
+
+if TYPE_CHECKING:  # what the command needs is imported when it runs: --help stays light
+    from reesim.questions.parameter import Axis
+    from reesim.questions.runs import ScenarioRuns
 
 
 @app.command()
@@ -103,6 +97,15 @@ def solve(
         raise UsageError(
             f"expected --max-replications >= --replications ({replications}), got {max_replications}"
         )
+    from reesim.experiment.executors import local_executor
+    from reesim.questions.runs import ScenarioRuns
+    from reesim.questions.solve import Settings, solution_dict
+    from reesim.questions.solve import solve as bisect
+    from reesim.questions.targets import parse_targets
+    from reesim.questions.traps import solution_warnings
+    from reesim.results.io import atomic_write_text
+    from reesim.scenario.yamlsource import read_document
+
     axis = _axis(param, range_)
     doc = read_document(scenario)
     console = stderr_console()
@@ -173,6 +176,9 @@ def solve(
 
 
 def _axis(param: str, text: str) -> Axis:
+    from reesim.questions.parameter import parse_range
+    from reesim.scenario.paths import parse_dotted
+
     problems = []
     try:
         parse_dotted(param)
@@ -224,6 +230,7 @@ def _cost(
     quiet: bool,
 ) -> None:
     from reesim.questions.cost import cost_dict, cost_firm, minimise_cost
+    from reesim.results.io import atomic_write_text
 
     scenario = runs.resolved([axis.override(axis.high)]).scenario
     try:

@@ -16,12 +16,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from reesim.cli.app import app, stderr_console, stdout_console
-from reesim.errors import SimulationError, UsageError
-from reesim.experiment.design import DESIGNS, yaml_flow
-from reesim.experiment.executors import Executor, local_executor
-from reesim.scenario.yamlsource import read_document
+from reesim.errors import Interrupted, SimulationError, UsageError, interrupted_exit_code
+from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
 if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a sweep runs
+    from reesim.experiment.executors import Executor
     from reesim.experiment.store import SweepOutcome
     from reesim.experiment.sweep import ProgressCallback, SweepProgress
     from reesim.experiment.sweepfile import SweepPlan
@@ -29,6 +28,9 @@ if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a swee
 PLAIN_EVERY_S = 10.0
 """Seconds between progress lines when stderr is not a terminal (CI logs)."""
 FACTOR_COLUMNS = 4
+DESIGN_NAMES = "grid, zip, random, lhs, sobol"
+"""`reesim.experiment.design.DESIGNS`, spelt out so --help need not import numpy (a test checks
+they agree)."""
 
 
 @app.command()
@@ -43,7 +45,11 @@ def sweep(
     jobs: Annotated[
         int | None,
         typer.Option(
-            "-j", "--jobs", min=1, help="Worker processes (default: all cores; 1 runs here)."
+            "-j",
+            "--jobs",
+            min=1,
+            max=MAX_WORKERS,
+            help="Worker processes (default: all cores; 1 runs here).",
         ),
     ] = None,
     scheduler: Annotated[
@@ -98,15 +104,17 @@ def sweep(
             "-n",
             "--replications",
             min=1,
+            max=MAX_REPLICATIONS,
             help="Scenario only: replications per point (default 20).",
         ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", min=0, help="Scenario only: root seed (default 1).")
+        int | None,
+        typer.Option("--seed", min=0, max=MAX_SEED, help="Scenario only: root seed (default 1)."),
     ] = None,
     design: Annotated[
         str | None,
-        typer.Option("--design", help=f"Scenario only: {', '.join(DESIGNS)} (default grid)."),
+        typer.Option("--design", help=f"Scenario only: {DESIGN_NAMES} (default grid)."),
     ] = None,
     samples: Annotated[
         int | None,
@@ -125,8 +133,9 @@ def sweep(
 
     Writes sweep.json, parts/*.parquet, points.parquet/.csv, sensitivity.csv; exit 3 on failures.
     """
-    from reesim.experiment.sweep import execute_sweep
+    from reesim.experiment.sweep import SweepInterrupted, execute_sweep
     from reesim.experiment.sweepfile import adhoc_plan, is_sweep_document, load_sweep
+    from reesim.scenario.yamlsource import read_document
 
     doc = read_document(target)
     adhoc = {
@@ -139,7 +148,8 @@ def sweep(
         "--set": set_,
     }
     plan: SweepPlan
-    if is_sweep_document(doc):
+    sweep_file = is_sweep_document(doc)
+    if sweep_file:
         given = [name for name, value in adhoc.items() if value]
         if given:
             raise UsageError(
@@ -159,23 +169,31 @@ def sweep(
             command=_command(target, adhoc),
             doc=doc,
         )
-    with ExitStack() as stack:
-        executor, workers, name = _executor(
-            stack, jobs, scheduler, dask_local, tls_ca, tls_cert, tls_key
-        )
-        bar = stack.enter_context(_SweepProgress(quiet))
-        outcome = execute_sweep(
-            plan,
-            out,
-            executor,
-            workers=workers,
-            executor_name=name,
-            resume=resume,
-            force=force,
-            max_failures=max_failures,
-            batch_size=batch_size,
-            progress=bar.callback,
-        )
+    try:
+        with ExitStack() as stack:
+            executor, workers, name = _executor(
+                stack, jobs, scheduler, dask_local, tls_ca, tls_cert, tls_key
+            )
+            bar = stack.enter_context(_SweepProgress(quiet))
+            outcome = execute_sweep(
+                plan,
+                out,
+                executor,
+                workers=workers,
+                executor_name=name,
+                resume=resume,
+                force=force,
+                max_failures=max_failures,
+                batch_size=batch_size,
+                progress=bar.callback,
+                notice=_notice,
+            )
+    except SweepInterrupted as stop:
+        raise Interrupted(
+            f"interrupted: {stop.done} of {stop.total} replications are saved in {out}; "
+            f"finish the sweep with: {_resume_command(target, out, None if sweep_file else adhoc)}",
+            interrupted_exit_code(stop.cause),
+        ) from None
     if not quiet:
         _report(plan, outcome, sort_by, top)
     if outcome.failed:
@@ -187,6 +205,16 @@ def sweep(
             replication=first.get("replication"),
             seed=first.get("seed"),
         )
+
+
+def _notice(text: str) -> None:
+    stderr_console().print(text, markup=False)
+
+
+def _resume_command(target: Path, out: Path, adhoc: dict[str, Any] | None) -> str:
+    """The command that finishes this sweep, as it can be pasted."""
+    words = shlex.split(_command(target, adhoc)) if adhoc else ["reesim", "sweep", str(target)]
+    return shlex.join([*words, "-o", str(out), "--resume"])
 
 
 def _command(target: Path, options: dict[str, Any]) -> str:
@@ -207,13 +235,17 @@ def _executor(
     tls_cert: Path | None,
     tls_key: Path | None,
 ) -> tuple[Executor, int, str]:
+    from reesim.experiment.executors import local_executor
+
     tls_given = [p for p in (tls_ca, tls_cert, tls_key) if p is not None]
     if scheduler is None and dask_local is None:
         if tls_given:
             raise UsageError("expected --scheduler tls://... with --tls-ca, --tls-cert, --tls-key")
         workers = jobs or os.cpu_count() or 1
         kind = "in-process" if workers == 1 else "local processes"
-        return local_executor(workers), workers, kind
+        local = local_executor(workers)
+        stack.enter_context(local)  # the pool starts before any progress thread
+        return local, workers, kind
     if scheduler is not None and dask_local is not None:
         raise UsageError("expected --scheduler or --dask-local, not both")
     if jobs is not None:
@@ -405,6 +437,8 @@ def _num(v: Any) -> str:
 
 
 def _value(v: Any) -> str:
+    from reesim.experiment.design import yaml_flow
+
     if isinstance(v, float):
         return f"{v:.4g}"
     return v if isinstance(v, str) else yaml_flow(v)

@@ -9,7 +9,6 @@ import typer
 
 from reesim.cli.app import app, stdout_console
 from reesim.errors import Problem, ScenarioError
-from reesim.scenario.load import load_scenario
 
 
 @app.command()
@@ -19,6 +18,8 @@ def validate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
     """Check scenario files; print every problem in every file. Exit 0 if all are valid, else 2."""
+    from reesim.scenario.load import load_scenario
+
     problems: list[Problem] = []
     for path in scenarios:
         try:

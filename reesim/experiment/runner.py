@@ -1,9 +1,18 @@
-"""Many replications of one scenario, on any executor, summarised into a `RunResult`.
+"""Many replications of one scenario (or of several, paired), on any executor, folded into
+`RunResult`s as they finish.
 
-Replications are sent in batches so per-task overhead stays small; each batch runs the engine
-and reduces every replication to its metrics in the worker, so only small summaries travel back.
-Seeds depend only on (root seed, replication index), so results are identical whatever the
-executor, worker count or completion order.
+Replications are sent in batches (`batches`) so per-task overhead stays small; each batch runs
+the engine and reduces every replication to its metrics in the worker (`batches.run_batch`),
+so only small summaries travel back. The parent folds each finished replication into a
+`ResultFold` **in replication order**: a batch that finishes early waits in a small reorder
+buffer (at most the batches in flight) until the ones before it are in. Memory is therefore
+flat in the number of replications, and results are identical whatever the executor, worker
+count or completion order, since seeds depend only on (root seed, replication index).
+
+`run_paired` runs several scenarios replication by replication in the same tasks (replication
+r of each, under the same root seed: common random numbers) and folds the paired differences
+against the first as they arrive (`reesim.results.compare.PairFold`), so a comparison needs no
+per-replication values either.
 """
 
 from __future__ import annotations
@@ -11,100 +20,78 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reesim import __version__
-from reesim.engine.run import simulate
 from reesim.errors import SimulationError
+from reesim.experiment.batches import (  # noqa: F401 - re-exported: the runner's vocabulary
+    Batch,
+    BatchOutcome,
+    Failure,
+    ReplicationModel,
+    run_batch,
+    run_batches,
+    simulate_and_measure,
+)
 from reesim.experiment.executors import Executor, SerialExecutor
-from reesim.results.metrics import Months, ReplicationMetrics, measure
-from reesim.results.result import Provenance, RunResult, TimelineEntry, aggregate
+from reesim.results.compare import PairFold
+from reesim.results.metrics import Months, ReplicationMetrics
+from reesim.results.result import IndexRange, Provenance, ResultFold, RunResult, TimelineEntry
 from reesim.scenario.load import ResolvedScenario
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all)."""
 
-ReplicationModel = Callable[[ResolvedScenario, int, int], ReplicationMetrics]
-"""(resolved scenario, root seed, replication) -> that replication's metrics."""
+MAX_BATCH = 64
+"""Replications per task at most: enough to hide a task's overhead (a few milliseconds on a
+started pool), few enough that the replications in flight stay a small, fixed amount of memory
+whatever -n is."""
 
 
-def simulate_and_measure(
-    resolved: ResolvedScenario, root_seed: int, replication: int
-) -> ReplicationMetrics:
-    """The model every command runs: one replication of the engine, reduced to its metrics."""
-    return measure(simulate(resolved, root_seed, replication), resolved.scenario)
-
-
-@dataclass(frozen=True)
-class Batch:
-    resolved: ResolvedScenario
-    root_seed: int
-    replications: tuple[int, ...]
-    point: int = 0
-    """Design point of a sweep (0 for a plain run); carried through to the outcome."""
-    model: ReplicationModel | None = None
-    """What to run per replication; None is `simulate_and_measure`. Tests plug in doubles (a
-    toy function with known Sobol indices, one that raises) through the same code path."""
-    series: bool = True
-    """Keep monthly series; sweeps keep only KPIs, so less travels back from the workers."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A replication that raised, as data: enough to replay it."""
-
-    point: int
-    replication: int
-    seed: int
-    error: str
-
-
-@dataclass(frozen=True)
-class BatchOutcome:
-    metrics: tuple[ReplicationMetrics, ...]
-    failures: tuple[Failure, ...] = ()
-    point: int = 0
-    seed: int = 0
-
-    @property
-    def failed_replication(self) -> int | None:
-        return self.failures[0].replication if self.failures else None
-
-    @property
-    def error(self) -> str:
-        return self.failures[0].error if self.failures else ""
-
-
-def run_batch(batch: Batch) -> BatchOutcome:
-    """Run and measure each replication of a batch; one that raises is recorded as a `Failure`
-    and the others still run."""
-    model = batch.model or simulate_and_measure
-    done, failed = [], []
-    for r in batch.replications:
-        try:
-            metrics = model(batch.resolved, batch.root_seed, r)
-        except Exception as exc:  # noqa: BLE001 - a failed run becomes data for the caller
-            failed.append(Failure(batch.point, r, batch.root_seed, f"{type(exc).__name__}: {exc}"))
-            continue
-        if not batch.series:
-            metrics = replace(metrics, series={})
-        done.append(metrics)
-    return BatchOutcome(tuple(done), tuple(failed), batch.point, batch.root_seed)
-
-
-def run_batches(batches: tuple[Batch, ...]) -> tuple[BatchOutcome, ...]:
-    """Several batches as one task (a sweep's task may span design points)."""
-    return tuple(run_batch(b) for b in batches)
+def batch_size(replications: int, workers: int) -> int:
+    """About four tasks per worker (so the last ones balance), at most `MAX_BATCH`."""
+    return max(1, min(MAX_BATCH, math.ceil(replications / (4 * max(1, workers)))))
 
 
 def batches(
     resolved: ResolvedScenario, root_seed: int, replications: Sequence[int], workers: int
-) -> list[Batch]:
-    size = max(1, math.ceil(len(replications) / (4 * max(1, workers))))
-    reps = tuple(replications)
-    return [Batch(resolved, root_seed, reps[i : i + size]) for i in range(0, len(reps), size)]
+) -> Iterator[Batch]:
+    """The replications cut into batches, lazily (a range of a billion costs nothing here)."""
+    size = batch_size(len(replications), workers)
+    for i in range(0, len(replications), size):
+        yield Batch(resolved, root_seed, tuple(replications[i : i + size]))
+
+
+def _in_order(
+    outcomes: Iterator[tuple[BatchOutcome, ...]], order: Sequence[int], root_seed: int
+) -> Iterator[tuple[ReplicationMetrics, ...]]:
+    """Each replication's metrics (one per scenario of the task), in the order of `order`,
+    from outcomes that arrive in any order; SimulationError for a failed replication."""
+    contiguous = isinstance(order, range | IndexRange) and (
+        len(order) < 2 or order[1] == order[0] + 1
+    )
+    position = None if contiguous else {r: i for i, r in enumerate(order)}
+    waiting: dict[int, tuple[ReplicationMetrics, ...]] = {}
+    expected = 0
+    for group in outcomes:
+        for outcome in group:
+            if outcome.failed_replication is not None:
+                r = outcome.failed_replication
+                raise SimulationError(
+                    f"replication {r} (root seed {root_seed}) failed: {outcome.error}; "
+                    f"replay it with --seed {root_seed} --replay {r}",
+                    replication=r,
+                    seed=root_seed,
+                )
+        for metrics in zip(*(o.metrics for o in group), strict=True):
+            r = metrics[0].replication
+            i = position[r] if position is not None else r - order[0]
+            waiting[i] = metrics
+        while expected in waiting:
+            yield waiting.pop(expected)
+            expected += 1
 
 
 def run_scenario(
@@ -114,24 +101,69 @@ def run_scenario(
     executor: Executor | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    keep_replications: bool = True,
 ) -> RunResult:
-    """Run the given replications and summarise them; SimulationError if any fails."""
+    """Run the given replications and summarise them; SimulationError if any fails.
+
+    `keep_replications` keeps each replication's KPI values in the result (memory grows with
+    n); without it, memory is flat (see the module docstring)."""
+    results, _ = run_paired(
+        [resolved], replications, root_seed, executor, workers, progress, keep_replications
+    )
+    return results[0]
+
+
+@dataclass
+class _Scenario:
+    resolved: ResolvedScenario
+    fold: ResultFold
+
+
+def run_paired(
+    scenarios: Sequence[ResolvedScenario],
+    replications: Sequence[int],
+    root_seed: int,
+    executor: Executor | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    keep_replications: bool = False,
+) -> tuple[list[RunResult], list[PairFold]]:
+    """Run every scenario on the same replications and root seed, in the same tasks; return
+    their results and, for each scenario after the first, its paired differences against the
+    first. Scenarios that are the same (content and overrides) run once."""
     executor = executor or SerialExecutor()
     started = time.perf_counter()
-    collected: list[ReplicationMetrics] = []
-    for outcome in executor.map(run_batch, batches(resolved, root_seed, replications, workers)):
-        if outcome.failed_replication is not None:
-            raise SimulationError(
-                f"replication {outcome.failed_replication} (root seed {root_seed}) failed: "
-                f"{outcome.error}; replay it with --seed {root_seed} "
-                f"--replay {outcome.failed_replication}",
-                replication=outcome.failed_replication,
-                seed=root_seed,
-            )
-        collected.extend(outcome.metrics)
+    distinct: dict[tuple[str, tuple[str, ...]], int] = {}
+    runs: list[_Scenario] = []
+    which: list[int] = []
+    for resolved in scenarios:
+        key = (resolved.sha256, tuple(resolved.overrides))
+        if key not in distinct:
+            distinct[key] = len(runs)
+            horizon = float(resolved.scenario.horizon_days)
+            runs.append(_Scenario(resolved, ResultFold(horizon, keep_replications)))
+        which.append(distinct[key])
+    pairs = [PairFold() for _ in which[1:]]
+
+    def tasks() -> Iterator[tuple[Batch, ...]]:
+        for b in batches(runs[0].resolved, root_seed, replications, workers):
+            yield tuple(Batch(r.resolved, root_seed, b.replications) for r in runs)
+
+    outcomes = executor.map(run_batches, tasks())
+    for done, metrics in enumerate(_in_order(outcomes, replications, root_seed), start=1):
+        for run, m in zip(runs, metrics, strict=True):
+            run.fold.add(m)
+        base = metrics[which[0]]
+        for pair, index in zip(pairs, which[1:], strict=True):
+            pair.add(base.kpis, metrics[index].kpis)
         if progress is not None:
-            progress(len(collected), len(replications))
-    collected.sort(key=lambda m: m.replication)
+            progress(done, len(replications))
+    wall = round(time.perf_counter() - started, 3)
+    results = [_result(r.resolved, r.fold, root_seed, wall) for r in runs]
+    return [results[i] for i in which], pairs
+
+
+def _result(resolved: ResolvedScenario, fold: ResultFold, root_seed: int, wall: float) -> RunResult:
     scenario = resolved.scenario
     provenance = Provenance(
         reesim_version=__version__,
@@ -140,11 +172,11 @@ def run_scenario(
         scenario_sha256=resolved.sha256,
         overrides=resolved.overrides,
         root_seed=root_seed,
-        replications=tuple(m.replication for m in collected),
-        wall_time_s=round(time.perf_counter() - started, 3),
+        replications=fold.replications,
+        wall_time_s=wall,
         created_utc=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     months = Months.covering(scenario.start, scenario.horizon_days).labels
     timeline = [TimelineEntry(str(c.date), c.day, c.name, c.source) for c in resolved.changes]
     inputs = json.loads(json.dumps(resolved.raw, default=str))  # dates as text, JSON-safe
-    return aggregate(collected, months, provenance, timeline, inputs)
+    return fold.result(months, provenance, timeline, inputs)

@@ -26,6 +26,7 @@ import json
 import math
 import os
 import shlex
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,15 +39,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from scipy import stats as sps
 
 from reesim import __version__
 from reesim.errors import UsageError
+from reesim.experiment.batches import BatchOutcome
 from reesim.experiment.design import Design, sobol_indices, yaml_flow
-from reesim.experiment.runner import BatchOutcome
 from reesim.experiment.sweepfile import SweepPlan
 from reesim.results.io import atomic_write_text
-from reesim.results.stats import CONFIDENCE
+from reesim.results.stats import CONFIDENCE, mean_intervals
 
 FORMAT = 1
 MANIFEST = "sweep.json"
@@ -85,6 +85,8 @@ class SweepOutcome:
     """The first few failures (point, replication, seed, error, replay)."""
     sensitivity: list[SobolRow] = field(default_factory=list)
     sensitivity_skipped: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """What resuming found wrong (corrupt parts, by file)."""
 
 
 # --- parts ------------------------------------------------------------------------------------
@@ -120,35 +122,137 @@ def write_part(
         columns[name] = pa.array(
             [r[5].get(name) if r[4] is None else None for r in rows], pa.float64()
         )
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(pa.table(columns), tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    tmp = temporary_sibling(path)
+    try:
+        pq.write_table(pa.table(columns), tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def temporary_sibling(path: Path) -> Path:
+    """A new, unique temporary name beside `path` (``.NAME.<random>.tmp``): two writers can
+    never write the same temporary file."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    return Path(name)
 
 
 def _part_files(parts: Path) -> list[Path]:
     return sorted(parts.glob("part-*.parquet"))
 
 
-def _done(parts: Path, keys: Sequence[str], reps: int) -> tuple[np.ndarray, int]:
-    """Which (point, replication) pairs the parts hold for the current plan, and how many of
-    them failed."""
+REQUIRED = {"point": "int64", "replication": "int64", "seed": "int64", "error": "string"}
+
+
+def scan_parts(
+    parts: Path,
+    keys: Sequence[str],
+    reps: int,
+    add: Callable[[int, int, int, dict[str, float] | None, str | None], bool],
+) -> tuple[np.ndarray, list[str]]:
+    """Read every part once (resuming): which (point, replication) pairs the current plan
+    already has, each fed to `add` (point, replication, seed, KPIs or None, error or None);
+    and a message per part that cannot be trusted. Such a part (unreadable, truncated, not
+    Parquet, missing columns) is moved to ``parts/corrupt/``, so its replications run again
+    and nothing is lost for a later look."""
     done = np.zeros((len(keys), reps), dtype=bool)
-    failed = 0
-    expected = np.asarray(keys, dtype=object)
+    problems: list[str] = []
     for path in _part_files(parts):
-        t = pq.read_table(path, columns=["point", "replication", "point_key", "error"])
-        point = t["point"].to_numpy()
-        rep = t["replication"].to_numpy()
-        ok = (point < len(keys)) & (rep < reps)
-        key = np.asarray(t["point_key"].to_pylist(), dtype=object)
-        ok[ok] &= expected[point[ok]] == key[ok]
-        fresh = ok.copy()
-        fresh[ok] &= ~done[point[ok], rep[ok]]
-        done[point[fresh], rep[fresh]] = True
-        failed += int(np.sum(fresh & t["error"].is_valid().to_numpy(zero_copy_only=False)))
-    return done, failed
+        try:
+            table = pq.read_table(path)
+            _check_part(table)
+        except (OSError, ValueError, pa.ArrowException) as err:
+            moved = _quarantine(path)
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            problems.append(
+                f"{path}: expected a sweep part, got an unreadable file ({reason}); moved to "
+                f"{moved}, its replications run again"
+            )
+            continue
+        names = [n for n in table.column_names if n not in RESERVED]
+        rows = table.to_pydict()
+        for i in range(table.num_rows):
+            point, rep = rows["point"][i], rows["replication"][i]
+            if (
+                not (0 <= point < len(keys) and 0 <= rep < reps)
+                or rows["point_key"][i] != keys[point]
+            ):
+                continue
+            if done[point, rep]:
+                continue  # a duplicate: counted once
+            done[point, rep] = True
+            error = rows["error"][i]
+            kpis = None if error is not None else {n: _nan_for_none(rows[n][i]) for n in names}
+            add(point, rep, rows["seed"][i], kpis, error)
+    return done, problems
+
+
+def _nan_for_none(v: float | None) -> float:
+    return math.nan if v is None else float(v)
+
+
+def _check_part(table: pa.Table) -> None:
+    for name, kind in {**REQUIRED, "point_key": "string"}.items():
+        if name not in table.column_names:
+            raise ValueError(f"no column {name!r}")
+        if str(table.schema.field(name).type) != kind:
+            raise ValueError(f"column {name!r} is {table.schema.field(name).type}, not {kind}")
+
+
+def _quarantine(path: Path) -> Path:
+    corrupt = path.parent / "corrupt"
+    corrupt.mkdir(exist_ok=True)
+    target = corrupt / path.name
+    n = 1
+    while target.exists():
+        n += 1
+        target = corrupt / f"{path.stem}.{n}{path.suffix}"
+    os.replace(path, target)
+    return target
+
+
+# --- the lock ---------------------------------------------------------------------------------
+LOCK = ".lock"
+
+
+class DirectoryLock:
+    """An exclusive lock on a sweep directory, held while a sweep writes to it: a second
+    writer is refused (UsageError, exit 2) with the holder's PID. The lock is the kernel's
+    (``flock``), so it is released when the holder exits, however it exits; the ``.lock`` file
+    stays (deleting it would let two writers lock two different files)."""
+
+    def __init__(self, directory: Path):
+        self.path = directory / LOCK
+        self._file: Any = None
+
+    def __enter__(self) -> DirectoryLock:
+        import fcntl
+
+        f = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until __exit__
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip() or "unknown"
+            f.close()
+            raise UsageError(
+                f"{self.path.parent} is being written by another reesim sweep (PID {holder}); "
+                "wait for it to finish, or choose another directory"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        self._file = f
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()  # closing releases the flock
+            self._file = None
 
 
 # --- manifest ---------------------------------------------------------------------------------
@@ -239,24 +343,28 @@ def _clear(out: Path) -> None:
     if parts.is_dir():
         for path in [*parts.glob("part-*.parquet"), *parts.glob(".*.tmp")]:
             path.unlink()
+        corrupt = parts / "corrupt"
+        if corrupt.is_dir():
+            for path in corrupt.glob("*.parquet"):
+                path.unlink()
+            with contextlib.suppress(OSError):
+                corrupt.rmdir()
         with contextlib.suppress(OSError):
             parts.rmdir()
 
 
-# --- summaries --------------------------------------------------------------------------------
-def summarize(out: Path, plan: SweepPlan) -> SweepOutcome:
-    """points.parquet/.csv, failures.csv and sensitivity.csv from the parts."""
-    parts = _part_files(out / PARTS)
-    design, reps = plan.design, plan.replications
-    points = len(design)
-    schemas = [pq.read_schema(p) for p in parts]
-    schema = (
-        pa.unify_schemas(schemas) if schemas else pa.schema([(c, pa.int64()) for c in RESERVED])
-    )
-    kpis = [n for n in schema.names if n not in RESERVED]
-    keys = np.asarray(plan.keys(), dtype=object)
+# --- summaries (see `reesim.experiment.summaries`, which builds them while a sweep runs) -----
+def write_points(
+    out: Path,
+    design: Design,
+    kpis: Sequence[str],
+    rows: Sequence[tuple[int, int, dict[str, tuple[float, ...]]]],
+) -> None:
+    """points.parquet and points.csv, atomically: one row per point of (replications that
+    ran, replications that failed, {kpi: the STATS values}); a KPI missing at a point is NaN
+    with n = 0."""
     factor_cols = _factor_columns(design)
-    out_schema = pa.schema(
+    schema = pa.schema(
         [
             ("point", pa.int64()),
             *[(name, arr.type) for name, arr in factor_cols],
@@ -265,161 +373,75 @@ def summarize(out: Path, plan: SweepPlan) -> SweepOutcome:
             *[(f"{k}.{s}", pa.int64() if s == "n" else pa.float64()) for k in kpis for s in STATS],
         ]
     )
-    sobol = design.kind == "sobol"
-    means = np.full((points, len(kpis)), np.nan) if sobol else None
-    outcome = SweepOutcome(out, points, points * reps, 0, 0, 0, 0.0, "", kpis)
-    dataset = (
-        ds.dataset([str(p) for p in parts], format="parquet", schema=schema) if parts else None
-    )
-    chunk = max(1, ROWS_PER_CHUNK // max(1, reps))
-    tmp_parquet = out / ".points.parquet.tmp"
-    tmp_csv = out / ".points.csv.tmp"
-    tmp_fail = out / ".failures.csv.tmp"
-    with (
-        pq.ParquetWriter(tmp_parquet, out_schema) as pw,
-        open(tmp_csv, "w", newline="", encoding="utf-8") as fc,
-        open(tmp_fail, "w", newline="", encoding="utf-8") as ff,
-    ):
-        points_csv = csv.writer(fc, lineterminator="\n")
-        points_csv.writerow(out_schema.names)
-        fail_csv = csv.writer(ff, lineterminator="\n")
-        fail_csv.writerow(["point", "replication", "seed", "error", "replay"])
-        for a in range(0, points, chunk):
-            b = min(points, a + chunk)
-            table = _rows(dataset, a, b, keys, reps)
-            columns = _summaries(table, a, b, kpis, outcome, plan, fail_csv, means)
-            batch = pa.record_batch(
-                [pa.array(range(a, b), pa.int64())]
-                + [arr.slice(a, b - a) for _, arr in factor_cols]
-                + columns,
-                schema=out_schema,
-            )
-            pw.write_batch(batch)
-            for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-                points_csv.writerow([_csv(v) for v in row])
-        for f in (fc, ff):
-            f.flush()
-            os.fsync(f.fileno())
-    os.replace(tmp_parquet, out / "points.parquet")
-    os.replace(tmp_csv, out / "points.csv")
-    if outcome.failed:
-        os.replace(tmp_fail, out / "failures.csv")
-    else:
-        tmp_fail.unlink()
-        (out / "failures.csv").unlink(missing_ok=True)
-    if means is not None:
-        _sensitivity(out, plan, kpis, means, outcome)
-    return outcome
-
-
-def _rows(
-    dataset: ds.Dataset | None, a: int, b: int, keys: np.ndarray, reps: int
-) -> pa.Table | None:
-    """The current plan's rows for points [a, b), sorted by point and replication."""
-    if dataset is None:
-        return None
-    table = dataset.to_table(filter=(pc.field("point") >= a) & (pc.field("point") < b))
-    point = table["point"].to_numpy()
-    ok = (table["replication"].to_numpy() < reps) & (
-        keys[point] == np.asarray(table["point_key"].to_pylist(), dtype=object)
-    )
-    table = table.filter(pa.array(ok))
-    return table.sort_by([("point", "ascending"), ("replication", "ascending")])
-
-
-def _summaries(
-    table: pa.Table | None,
-    a: int,
-    b: int,
-    kpis: list[str],
-    outcome: SweepOutcome,
-    plan: SweepPlan,
-    fail_csv: Any,
-    means: np.ndarray | None,
-) -> list[pa.Array]:
-    n_points = b - a
-    reps_ok = np.zeros(n_points, dtype=np.int64)
-    failed = np.zeros(n_points, dtype=np.int64)
-    stats = {s: np.full((n_points, len(kpis)), np.nan) for s in STATS}
-    stats["n"] = np.zeros((n_points, len(kpis)))
-    if table is not None and table.num_rows:
-        point = table["point"].to_numpy()
-        error = table["error"].to_pylist()
-        ok = np.array([e is None for e in error])
-        matrix = (
-            np.column_stack([pc.fill_null(table[k], math.nan).to_numpy() for k in kpis])
-            if kpis
-            else np.zeros((table.num_rows, 0))
-        )
-        for i in np.flatnonzero(~ok):
-            p, r, seed = (
-                int(point[i]),
-                int(table["replication"][i].as_py()),
-                int(table["seed"][i].as_py()),
-            )
-            outcome.failed += 1
-            replay = _replay(plan, p, r, seed)
-            fail_csv.writerow([p, r, seed, error[i], replay])
-            if len(outcome.failures) < 5:
-                outcome.failures.append(
-                    {
-                        "point": p,
-                        "replication": r,
-                        "seed": seed,
-                        "error": error[i],
-                        "replay": replay,
-                    }
-                )
-        local = point - a
-        reps_ok[:] = np.bincount(local[ok], minlength=n_points)
-        failed[:] = np.bincount(local[~ok], minlength=n_points)
-        good = matrix[ok]  # rows of successful replications, still in point order
-        starts = np.concatenate([[0], np.cumsum(reps_ok)])
-        # Points with the same number of replications are summarised together: (points, n, K).
-        for count in np.unique(reps_ok[reps_ok > 0]):
-            group = np.flatnonzero(reps_ok == count)
-            rows = starts[group][:, None] + np.arange(count)
-            for name, v in column_stats(good[rows]).items():
-                stats[name][group] = v
-        outcome.done += int(table.num_rows)
-    if means is not None:
-        means[a:b] = stats["mean"]
-    columns = [pa.array(reps_ok, pa.int64()), pa.array(failed, pa.int64())]
-    for k in range(len(kpis)):
-        for s in STATS:
-            values = stats[s][:, k]
-            if s == "n":
-                columns.append(pa.array(values.astype(np.int64), pa.int64()))
+    empty = tuple([math.nan] * (len(STATS) - 1) + [0.0])
+    arrays = [pa.array(range(len(rows)), pa.int64())] + [arr for _, arr in factor_cols]
+    arrays.append(pa.array([r[0] for r in rows], pa.int64()))
+    arrays.append(pa.array([r[1] for r in rows], pa.int64()))
+    for name in kpis:
+        for i, stat in enumerate(STATS):
+            values = [r[2].get(name, empty)[i] for r in rows]
+            if stat == "n":
+                arrays.append(pa.array([int(v) for v in values], pa.int64()))
             else:
-                columns.append(pa.array(values, pa.float64(), from_pandas=True))
-    return columns
+                arrays.append(pa.array(values, pa.float64(), from_pandas=True))
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    tmp = temporary_sibling(out / "points.parquet")
+    try:
+        pq.write_table(table, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, out / "points.parquet")
+    finally:
+        tmp.unlink(missing_ok=True)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(schema.names)
+    for row in zip(*(c.to_pylist() for c in table.columns), strict=True):
+        writer.writerow([_csv(v) for v in row])
+    atomic_write_text(out / "points.csv", buf.getvalue())
 
 
-def column_stats(matrix: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, np.ndarray]:
+def column_stats(
+    matrix: np.ndarray,
+    confidence: float = CONFIDENCE,
+    low: np.ndarray | None = None,
+    high: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """`results.stats.summarize` for each column of a (replications x KPIs) matrix, or of each
     matrix in a (points x replications x KPIs) stack, at once; NaN marks a replication where a
-    KPI does not apply."""
+    KPI does not apply. `low` and `high` are each KPI's bounds (default 0 and +inf), dropped
+    where the data contradicts them, as for a run; the `interval` entry says which interval
+    each mean got (see `results.stats`)."""
     x = np.asarray(matrix, dtype=float)
+    k = x.shape[-1]
+    low = np.zeros(k) if low is None else np.asarray(low, dtype=float)
+    high = np.full(k, np.inf) if high is None else np.asarray(high, dtype=float)
     n = np.sum(~np.isnan(x), axis=-2)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(x, axis=-2)
         std = np.where(n > 1, np.nanstd(x, axis=-2, ddof=1), 0.0)
         std = np.where(std <= 1e-12 * np.maximum(1.0, np.abs(mean)), 0.0, std)
-        t = sps.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1))
-        half = np.where(std > 0, t * std / np.sqrt(np.maximum(n, 1)), 0.0)
-        half = np.where(n >= 2, half, np.nan)
         p5, p50, p95 = np.nanpercentile(x, [5, 50, 95], axis=-2)
+        lowest, highest = np.nanmin(x, axis=-2), np.nanmax(x, axis=-2)
+        ones = np.sum(x == 1.0, axis=-2)
+        binary = np.all(np.isnan(x) | (x == 0.0) | (x == 1.0), axis=-2)
+    lo_b = np.where(lowest < low, -np.inf, np.broadcast_to(low, mean.shape))
+    hi_b = np.where(highest > high, np.inf, np.broadcast_to(high, mean.shape))
+    ci_low, ci_high, method = mean_intervals(mean, std, n, ones, binary, lo_b, hi_b, confidence)
+    ci_low = np.where(n > 0, ci_low, np.nan)
+    ci_high = np.where(n > 0, ci_high, np.nan)
     std = np.where(n > 0, std, np.nan)
     return {
         "mean": mean,
         "std": std,
-        "ci_low": mean - half,
-        "ci_high": mean + half,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
         "p5": p5,
         "p50": p50,
         "p95": p95,
         "n": n.astype(float),
+        "interval": method,
     }
 
 

@@ -1,13 +1,17 @@
 """Running a sweep into its directory (see `store`): streaming, resumable, memory-flat.
 
-Batches go to the executor as the points are resolved; each finished task is written as one
-Parquet part (temporary file, fsync, rename) and forgotten, so the parent holds no replication
-results and `kill -9` loses at most the tasks in flight. `resume` reads which (point,
-replication) pairs the parts hold and runs only the others; since a replication's numbers
-depend only on its seed, the final results equal those of an uninterrupted run. Only rows
-whose point key matches the current plan count, so resuming a changed sweep (allowed with
-`force`) reuses exactly the points that did not change. Progress is reported after each task,
-and `max_failures` stops the run once that many replications have failed.
+The directory is locked for the whole run (`store.DirectoryLock`): a second sweep into it is
+refused with the holder's PID. Batches go to the executor as the points are resolved; each
+finished task is written as one Parquet part (a unique temporary file, fsync, rename) and
+folded into the per-point summaries (`summaries.PointSummaries`), which keep a point's values
+only until the point is complete: the parent never reads the parts back to summarise, and
+`kill -9` loses at most the tasks in flight. `resume` reads each part once, checking it (a
+corrupt part is reported by name, set aside and its replications run again), and runs only the
+(point, replication) pairs missing; since a replication's numbers depend only on its seed, the
+final results equal those of an uninterrupted run. Only rows whose point key matches the
+current plan count, and a replication found twice counts once, so resuming a changed sweep
+(allowed with `force`) reuses exactly the points that did not change. Progress is reported
+after each task, and `max_failures` stops the run once that many replications have failed.
 """
 
 from __future__ import annotations
@@ -21,24 +25,25 @@ from typing import Any
 
 import numpy as np
 
-from reesim.errors import UsageError
+from reesim.errors import Terminated, UsageError
+from reesim.experiment.batches import Batch, BatchOutcome, ReplicationModel, run_batches
 from reesim.experiment.design import auto_batch_size, plan_batches
 from reesim.experiment.executors import Executor
-from reesim.experiment.runner import Batch, BatchOutcome, ReplicationModel, run_batches
 from reesim.experiment.store import (
     MANIFEST,
     PARTS,
+    DirectoryLock,
     SweepOutcome,
     _check_resume,
     _clear,
-    _done,
     _new_manifest,
     _read_manifest,
     _utc,
     _write_manifest,
-    summarize,
+    scan_parts,
     write_part,
 )
+from reesim.experiment.summaries import PointSummaries
 from reesim.experiment.sweepfile import SweepPlan
 
 
@@ -57,6 +62,14 @@ class SweepProgress:
 ProgressCallback = Callable[[SweepProgress], None]
 
 
+class SweepInterrupted(Exception):
+    """Ctrl-C or SIGTERM during a sweep, after the manifest recorded it: how far it got."""
+
+    def __init__(self, done: int, total: int, cause: BaseException):
+        self.done, self.total, self.cause = done, total, cause
+        super().__init__(f"interrupted with {done} of {total} replications saved")
+
+
 # --- running ----------------------------------------------------------------------------------
 def execute_sweep(
     plan: SweepPlan,
@@ -71,10 +84,47 @@ def execute_sweep(
     batch_size: int | None = None,
     progress: ProgressCallback | None = None,
     model: ReplicationModel | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> SweepOutcome:
-    """Run the sweep into `out_dir` (see the module docstring) and summarise it."""
-    started = time.perf_counter()
+    """Run the sweep into `out_dir` (see the module docstring) and summarise it. `notice`
+    hears what resuming found wrong (a corrupt part, by file)."""
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"expected a directory for -o, got the file {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    with DirectoryLock(out):
+        return _execute(
+            plan,
+            out,
+            executor,
+            workers=workers,
+            executor_name=executor_name,
+            resume=resume,
+            force=force,
+            max_failures=max_failures,
+            batch_size=batch_size,
+            progress=progress,
+            model=model,
+            notice=notice,
+        )
+
+
+def _execute(
+    plan: SweepPlan,
+    out: Path,
+    executor: Executor,
+    *,
+    workers: int,
+    executor_name: str,
+    resume: bool,
+    force: bool,
+    max_failures: int | None,
+    batch_size: int | None,
+    progress: ProgressCallback | None,
+    model: ReplicationModel | None,
+    notice: Callable[[str], None] | None,
+) -> SweepOutcome:
+    started = time.perf_counter()
     manifest_path = out / MANIFEST
     manifest = _read_manifest(manifest_path)
     if manifest is not None and not resume:
@@ -87,16 +137,26 @@ def execute_sweep(
         manifest = None
     if manifest is not None:
         plan = _check_resume(manifest, plan, out, force)
-    elif out.exists() and not out.is_dir():
-        raise UsageError(f"expected a directory for -o, got the file {out}")
     parts = out / PARTS
     parts.mkdir(parents=True, exist_ok=True)
-    for stale in parts.glob(".*.tmp"):
-        stale.unlink(missing_ok=True)
+    for stale in [*parts.glob(".*.tmp"), *out.glob(".*.tmp")]:
+        stale.unlink(missing_ok=True)  # a dead writer's: we hold the lock
 
     points, reps = plan.points, plan.replications
     keys, seeds = plan.keys(), plan.seeds()
-    done, failed_before = _done(parts, keys, reps)
+    horizons: dict[int, float | None] = {}
+
+    def horizon_of(point: int) -> float | None:
+        if point not in horizons:
+            horizons[point] = float(plan.resolve(point).scenario.horizon_days)
+        return horizons[point]
+
+    summaries = PointSummaries(plan, horizon_of)
+    done, problems = scan_parts(parts, keys, reps, summaries.add)
+    for problem in problems:
+        if notice is not None:
+            notice(problem)
+    failed_before = summaries.failed
     total = points * reps
     size = batch_size or auto_batch_size(total - int(done.sum()), workers)
     now = _utc()
@@ -146,6 +206,7 @@ def execute_sweep(
             for runs in group:
                 if last[0] != runs.point:
                     last = (runs.point, plan.resolve(runs.point))
+                    horizons[runs.point] = float(last[1].scenario.horizon_days)
                 task.append(
                     Batch(last[1], runs.seed, runs.replications, runs.point, model, series=False)
                 )
@@ -156,22 +217,32 @@ def execute_sweep(
     try:
         for outcomes in executor.map(run_batches, tasks()):
             state.record(outcomes)
+            for o in outcomes:
+                for m in o.metrics:
+                    kept = {n: v for n, v in m.kpis.items() if state.keep(n)}
+                    summaries.add(o.point, m.replication, o.seed, kept, None)
+                for f in o.failures:
+                    summaries.add(f.point, f.replication, f.seed, None, f.error)
             report()
             if max_failures is not None and state.failed >= max_failures:
                 status = f"stopped after {state.failed} failed replications (--max-failures)"
                 break
     except BaseException as exc:
-        if fresh and state.seq == 0 and not isinstance(exc, KeyboardInterrupt):
+        interrupted = isinstance(exc, KeyboardInterrupt | Terminated)
+        if fresh and state.seq == 0 and not interrupted:
             _clear(out)  # refused before anything was recorded: leave no sweep to resume
             raise
         attempt.update(finished_utc=_utc(), ran=state.ran)
-        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"stopped: {exc}"
+        why = "interrupted" if interrupted else f"stopped: {exc}"
         manifest.update(status=why, counts=state.counts(points, total))
         _write_manifest(manifest_path, manifest)
+        if interrupted:
+            raise SweepInterrupted(state.done_count, total, exc) from None
         raise
     if state.done_count < total and status == "finished":
         status = "incomplete"
-    result = summarize(out, plan)
+    result = summaries.finish(out, SweepOutcome(out, points, total, 0, 0, 0, 0.0, ""))
+    result.problems = problems
     attempt.update(finished_utc=_utc(), ran=state.ran)
     manifest.update(
         status=status,

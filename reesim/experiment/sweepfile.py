@@ -48,6 +48,7 @@ from reesim.experiment.design import (
     point_seed,
     yaml_flow,
 )
+from reesim.limits import MAX_REPLICATIONS, MAX_SEED
 from reesim.scenario.load import ResolvedScenario, resolve
 from reesim.scenario.paths import parse_dotted
 from reesim.scenario.problems import dotted, problems_from_validation
@@ -88,8 +89,12 @@ class SweepFile(Model):
     description: str = Field(default="", description="Free text for readers.")
     scenario: str = Field(min_length=1, description="Base scenario file, relative to this file.")
     set: dict[str, Any] = Field(default={}, description="Overrides of the base scenario by path.")
-    replications: int = Field(default=20, ge=1, description="Replications per design point.")
-    seed: int = Field(default=1, ge=0, description="Root seed of the design and the runs.")
+    replications: int = Field(
+        default=20, ge=1, le=MAX_REPLICATIONS, description="Replications per design point."
+    )
+    seed: int = Field(
+        default=1, ge=0, le=MAX_SEED, description="Root seed of the design and the runs."
+    )
     common_random_numbers: bool = Field(
         default=True, description="Replication r of every point draws the same random numbers."
     )

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reesim import __version__
-from reesim.report.tables import fmt
+from reesim.report.tables import fmt, interval_text
 from reesim.results.compare import Comparison, KpiComparison, Pairing, describe_replications
 from reesim.results.gates import GateOutcome, GateReport, Observation
 from reesim.results.inputs_diff import ABSENT, UNKNOWN, InputChange
@@ -63,11 +63,7 @@ def percent(x: float) -> str:
 
 
 def mean_hw(s: Summary | None) -> str:
-    if s is None or s.n == 0:
-        return "–"
-    if math.isnan(s.half_width):
-        return fmt(s.mean)
-    return f"{fmt(s.mean)} ± {fmt(s.half_width)}"
+    return interval_text(s)
 
 
 def interval(lo: float, hi: float) -> str:
@@ -206,7 +202,7 @@ def inputs_table(compared: Compared) -> RenderableType:
 
 def comparison_table(c: Comparison, compared: Compared) -> Table:
     table = Table(
-        title=Text(title(c, compared) + "; mean ± 95% CI"),
+        title=Text(title(c, compared) + "; mean, 95% CI"),
         box=box.SIMPLE_HEAD,
         title_justify="left",
         show_edge=False,
@@ -224,9 +220,21 @@ def comparison_table(c: Comparison, compared: Compared) -> Table:
         if group:
             table.add_row(Text(group, style="bold"))  # Text: names are never markup
         row = c.kpis[name]
-        cells = (f"  {measure}", *_value_cells(c, row))
+        unit, _, _, *rest = _value_cells(c, row)
+        means = (compact_interval(row.baseline), compact_interval(row.candidate))
+        cells = (f"  {measure}", unit, *means, *rest)
         table.add_row(*map(Text, cells), Text(marker(row), style="bold yellow"))
     return table
+
+
+def compact_interval(s: Summary | None) -> str:
+    """A mean and its interval in few columns: ``21.7 ± 0.92`` when symmetric, else
+    ``0 +0.16`` (from 0 to 0.16), ``1.00 −0.16`` or ``11.0 +12.7/−11.0``."""
+    if s is None or s.n == 0 or math.isnan(s.ci_low) or math.isnan(s.ci_high) or s.symmetric:
+        return mean_hw(s)
+    up, down = s.ci_high - s.mean, s.mean - s.ci_low
+    parts = ([f"+{fmt(up)}"] if up > 0 else []) + ([f"−{fmt(down)}"] if down > 0 else [])
+    return f"{fmt(s.mean)} {'/'.join(parts)}"
 
 
 def _value_cells(c: Comparison, row: KpiComparison) -> tuple[str, ...]:
@@ -362,6 +370,7 @@ def _summary(s: Summary | None) -> dict[str, Any] | None:
         "half_width": _num(s.half_width),
         "ci_low": _num(s.ci_low),
         "ci_high": _num(s.ci_high),
+        "interval": s.interval,
         "std": _num(s.std),
         "p5": _num(s.p5),
         "p50": _num(s.p50),
@@ -380,6 +389,7 @@ def _kpi_json(row: KpiComparison) -> dict[str, Any]:
         "delta": _num(d.delta) if d else None,
         "ci_low": _num(d.ci_low) if d else None,
         "ci_high": _num(d.ci_high) if d else None,
+        "method": d.method if d else None,
         "rel": _num(d.rel) if d else None,
         "p_value": _num(d.p_value) if d else None,
         "p_adjusted": _num(row.p_adjusted) if row.p_adjusted is not None else None,

@@ -42,6 +42,8 @@ table { border-collapse: collapse; margin: 6px 0 14px; font-size: .9em; }
 th, td { padding: 3px 10px 3px 0; text-align: left; vertical-align: top; border-bottom: 1px solid var(--rule); }
 th { font-weight: 600; border-bottom: 1.5px solid var(--ink); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+span.ci { color: var(--muted); font-size: 0.85em; }
+p.note { color: var(--muted); font-size: 0.85em; max-width: 60em; }
 td.unit { color: var(--muted); }
 td.date { white-space: nowrap; }
 tr.group td { font-weight: 600; padding-top: 10px; border-bottom: 1px solid var(--ink); }
@@ -263,7 +265,7 @@ def key_results_html(result: RunResult) -> str:
 
 def kpi_table_html(result: RunResult) -> str:
     """Every KPI with mean ± 95% CI and percentiles, grouped by firm, material and authority."""
-    head = ["KPI", "unit", "mean ± 95% CI", "p5", "p50", "p95", "n"]
+    head = ["KPI", "unit", "mean, 95% CI", "p5", "p50", "p95", "n"]
     th = "".join(f'<th class="{"num" if i >= 2 else ""}">{h}</th>' for i, h in enumerate(head))
     rows, group = [], None
     for k in result.kpis.values():
@@ -271,15 +273,31 @@ def kpi_table_html(result: RunResult) -> str:
             group = k.group
             rows.append(f'<tr class="group"><td colspan="7">{_esc(group)}</td></tr>')
         s = k.summary
+        cells = [f'<td class="num">{_esc(mean_ci(k))}</td>']
+        for q, value in (("p5", s.p5), ("p50", s.p50), ("p95", s.p95)):
+            lo, hi = s.percentile_ci.get(q, (math.nan, math.nan))
+            ci = "" if s.n == 0 else f'<br><span class="ci">{_esc(interval(lo, hi))}</span>'
+            cells.append(f'<td class="num">{_esc(fmt(value))}{ci}</td>')
+        cells.append(f'<td class="num">{s.n}</td>')
         rows.append(
             f'<tr><td class="kpi">{_esc(k.measure)}</td><td class="unit">{_esc(k.unit)}</td>'
-            + "".join(
-                f'<td class="num">{_esc(v)}</td>'
-                for v in (mean_ci(k), fmt(s.p5), fmt(s.p50), fmt(s.p95), str(s.n))
-            )
+            + "".join(cells)
             + "</tr>"
         )
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    note = (
+        '<p class="note">Means: 95% Wilson intervals for 0/1 KPIs (probabilities), Student-t '
+        "inside each KPI's possible range otherwise (from the bound when no replication left "
+        "it). Percentiles: distribution-free 95% intervals from order statistics below each "
+        "value (– where too few replications allow one, or the KPI's bound).</p>"
+    )
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
+
+
+def interval(lo: float, hi: float) -> str:
+    if math.isnan(lo) and math.isnan(hi):
+        return "–"
+    a, b = ("–" if math.isnan(v) else fmt(v) for v in (lo, hi))
+    return f"[{a}; {b}]" if "," in a + b else f"[{a}, {b}]"
 
 
 def _short(value: Any, limit: int = 90) -> str:

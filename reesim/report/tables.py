@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reesim.results.result import Kpi, RunResult, Series
+from reesim.results.stats import Summary
 
 SERIES_PER_TABLE = 3
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
@@ -37,19 +38,30 @@ def fmt(x: float) -> str:
     return f"{x:.2g}"
 
 
-def mean_ci(k: Kpi) -> str:
-    s = k.summary
-    if s.n == 0:
+def interval_text(s: Summary | None) -> str:
+    """A mean with its 95% interval: ``21.7 ± 0.92`` when symmetric, ``0.12 [0.05, 0.26]``
+    when not (Wilson intervals, or a t-interval cut at a bound)."""
+    if s is None or s.n == 0:
         return "–"
-    if math.isnan(s.half_width):
+    if math.isnan(s.ci_low) or math.isnan(s.ci_high):
         return fmt(s.mean)
-    return f"{fmt(s.mean)} ± {fmt(s.half_width)}"
+    if s.symmetric:
+        return f"{fmt(s.mean)} ± {fmt(s.half_width)}"
+    lo, hi = fmt(s.ci_low), fmt(s.ci_high)
+    return f"{fmt(s.mean)} [{lo}; {hi}]" if "," in lo + hi else f"{fmt(s.mean)} [{lo}, {hi}]"
+
+
+def mean_ci(k: Kpi) -> str:
+    return interval_text(k.summary)
+
+
+INTERVAL_NOTE = "95% CI: Wilson for 0/1 KPIs; Student-t within each KPI's possible range otherwise"
 
 
 def title(result: RunResult) -> str:
     p = result.provenance
     return (
-        f"{p.scenario_name}: {len(p.replications)} replications, seed {p.root_seed}, mean ± 95% CI"
+        f"{p.scenario_name}: {len(p.replications)} replications, seed {p.root_seed}, mean, 95% CI"
     )
 
 
@@ -92,7 +104,7 @@ def kpi_table(result: RunResult) -> Table:
     )
     table.add_column("KPI", no_wrap=True)
     table.add_column("unit", style="dim")
-    table.add_column("mean ± 95% CI", justify="right")
+    table.add_column("mean, 95% CI", justify="right")
     for name in ("p5", "p50", "p95"):
         table.add_column(name, justify="right")
     table.add_column("n", justify="right", style="dim")
@@ -143,7 +155,7 @@ def kpi_markdown(result: RunResult) -> str:
     lines = [
         f"**{title(result)}**",
         "",
-        "| KPI | unit | mean ± 95% CI | p5 | p50 | p95 | n |",
+        "| KPI | unit | mean, 95% CI | p5 | p50 | p95 | n |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for k in result.kpis.values():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -16,7 +17,27 @@ from pathlib import Path
 
 from reesim.results.result import RunResult, Series
 
-CSV_FIELDS = ("kpi", "unit", "mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
+CSV_FIELDS = (
+    "kpi",
+    "unit",
+    "mean",
+    "std",
+    "ci_low",
+    "ci_high",
+    "interval",
+    "p5",
+    "p5_low",
+    "p5_high",
+    "p50",
+    "p50_low",
+    "p50_high",
+    "p95",
+    "p95_low",
+    "p95_high",
+    "n",
+)
+"""ci_low..ci_high is the mean's 95% interval (made as `interval` says: wilson, t or bound);
+pX_low..pX_high the distribution-free 95% interval of each percentile."""
 
 
 def _file_mode() -> int:
@@ -60,15 +81,19 @@ def to_csv(result: RunResult) -> str:
     writer.writerow(CSV_FIELDS)
     for k in result.kpis.values():
         s = k.summary
-        writer.writerow(
-            [
-                k.name,
-                k.unit,
-                *(f"{v:.6g}" for v in (s.mean, s.std, s.ci_low, s.ci_high, s.p5, s.p50, s.p95)),
-                s.n,
-            ]
-        )
+        cells: list[str | int] = [k.name, k.unit]
+        cells += [_g(v) for v in (s.mean, s.std, s.ci_low, s.ci_high)]
+        cells.append(s.interval)
+        for q, value in (("p5", s.p5), ("p50", s.p50), ("p95", s.p95)):
+            low, high = s.percentile_ci.get(q, (math.nan, math.nan))
+            cells += [_g(value), _g(low), _g(high)]
+        cells.append(s.n)
+        writer.writerow(cells)
     return buf.getvalue()
+
+
+def _g(v: float) -> str:
+    return f"{v:.6g}"
 
 
 def series_csv(result: RunResult, series: Sequence[Series]) -> str:

@@ -2,7 +2,12 @@
 
 A `RunResult` records enough to replay any replication: the scenario's path and SHA-256, the
 ``--set`` overrides, the root seed, and the replication indices. It converts to and from a
-versioned JSON document (`to_dict` / `from_dict`).
+versioned JSON document (`to_dict` / `from_dict`; version 1 files, which always held every
+replication's values, still read).
+
+`ResultFold` builds one from replications as they arrive (see `reesim.results.fold`): memory
+stays flat in the number of replications, and per-replication values are kept only when asked
+(`keep_replications`), e.g. to pair a saved result with a later run.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from reesim.results.fold import KPI_EXACT_LIMIT, SERIES_EXACT_LIMIT, ColumnFold
 from reesim.results.metrics import ReplicationMetrics, kpi_unit, series_unit
-from reesim.results.stats import Summary, bands, summarize
+from reesim.results.stats import Bounds, Summary, kpi_bounds, summarize_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -25,7 +32,11 @@ class Kpi:
     name: str
     unit: str
     summary: Summary
-    values: tuple[float, ...]  # per replication, in replication order; NaN where not applicable
+    values: tuple[float, ...] = ()
+    """Per replication, in replication order, NaN where not applicable; empty unless kept
+    (``--keep-replications``)."""
+    bounds: Bounds = field(default_factory=Bounds)
+    """What the KPI can be (see `reesim.results.stats.kpi_bounds`)."""
 
     @property
     def group(self) -> str:
@@ -56,8 +67,9 @@ class Provenance:
     scenario_sha256: str
     overrides: tuple[str, ...]
     root_seed: int
-    replications: tuple[int, ...]
-    """Indices of the replications run (0..n-1, or the one replayed)."""
+    replications: Sequence[int]
+    """Indices of the replications run (0..n-1, or the one replayed): a `range` when
+    contiguous, so it does not grow with n."""
     wall_time_s: float
     created_utc: str
 
@@ -79,9 +91,24 @@ class RunResult:
     kpis: dict[str, Kpi]
     series: dict[str, Series]
     events_per_replication: tuple[int, ...]
+    """Engine events of each replication; empty unless replications were kept."""
     timeline: tuple[TimelineEntry, ...] = ()
     inputs: dict[str, Any] = field(default_factory=dict)
     """The scenario's resolved parameters (after --set), JSON-safe: what the run assumed."""
+    events_mean: float = math.nan
+    """Mean engine events per replication (kept or not)."""
+
+    @property
+    def mean_events(self) -> float:
+        if not math.isnan(self.events_mean):
+            return self.events_mean
+        e = self.events_per_replication
+        return sum(e) / len(e) if e else math.nan
+
+    @property
+    def kept_replications(self) -> bool:
+        """Whether per-replication values are held (and so can be paired)."""
+        return all(len(k.values) == len(self.provenance.replications) for k in self.kpis.values())
 
     def to_dict(self) -> dict[str, Any]:
         p = self.provenance
@@ -99,6 +126,7 @@ class RunResult:
             "replication_indices": list(p.replications),
             "wall_time_s": p.wall_time_s,
             "created_utc": p.created_utc,
+            "events_mean": _floats([self.mean_events])[0],
             "events_per_replication": list(self.events_per_replication),
             "months": list(self.months),
             "timeline": [vars(e) for e in self.timeline],
@@ -119,8 +147,11 @@ class RunResult:
     @staticmethod
     def from_dict(data: dict[str, Any]) -> RunResult:
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise ValueError(f"expected result schema_version {SCHEMA_VERSION}, got {version!r}")
+        if version not in READABLE_VERSIONS:
+            raise ValueError(
+                f"expected result schema_version {' or '.join(map(str, READABLE_VERSIONS))}, "
+                f"got {version!r}"
+            )
         sc = data["scenario"]
         provenance = Provenance(
             data["reesim_version"],
@@ -129,7 +160,7 @@ class RunResult:
             sc["sha256"],
             tuple(sc["overrides"]),
             int(data["root_seed"]),
-            tuple(data["replication_indices"]),
+            compact_indices(data["replication_indices"]),
             float(data["wall_time_s"]),
             data["created_utc"],
         )
@@ -138,8 +169,23 @@ class RunResult:
             stats = {
                 f: _num(k[f]) for f in ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95")
             }
-            summary = Summary(**stats, n=int(k["n"]))
-            kpis[name] = Kpi(name, k["unit"], summary, tuple(_num(v) for v in k["values"]))
+            ranges = {
+                q: (_num(pair[0]), _num(pair[1])) for q, pair in k.get("percentile_ci", {}).items()
+            }
+            summary = Summary(
+                **stats,
+                n=int(k["n"]),
+                interval=str(k.get("interval", "t")),
+                percentile_ci=ranges,
+                exact=bool(k.get("exact", True)),
+                ones=None if k.get("ones") is None else int(k["ones"]),
+            )
+            low, high = k.get("bounds", [0.0, None])
+            bounds = Bounds(
+                -math.inf if low is None else float(low), math.inf if high is None else float(high)
+            )
+            values = tuple(_num(v) for v in k.get("values", ()))
+            kpis[name] = Kpi(name, k["unit"], summary, values, bounds)
         series = {
             name: Series(
                 name,
@@ -154,9 +200,100 @@ class RunResult:
             tuple(data["months"]),
             kpis,
             series,
-            tuple(data["events_per_replication"]),
+            tuple(data.get("events_per_replication", ())),
             timeline,
             data.get("inputs", {}),
+            _num(data.get("events_mean")),
+        )
+
+
+class ResultFold:
+    """Replications folded into a `RunResult` as they arrive, in replication order.
+
+    Memory is flat in the number of replications (see `reesim.results.fold`) unless
+    `keep_replications`, which also keeps each replication's KPI values and event count.
+    """
+
+    def __init__(self, horizon_days: float | None = None, keep_replications: bool = False):
+        self.horizon_days = horizon_days
+        self.keep = keep_replications
+        self.names: list[str] = []
+        self.series_names: list[str] = []
+        self.months = 0
+        self.kpis: ColumnFold | None = None
+        self.series: ColumnFold | None = None
+        self.replications: Sequence[int] = ()
+        self.count = 0
+        self.events_total = 0
+        self.events: list[int] = []
+        self.values: list[np.ndarray] = []
+
+    def add(self, m: ReplicationMetrics) -> None:
+        if self.kpis is None:
+            self.names = list(m.kpis)
+            self.series_names = list(m.series)
+            self.months = max((len(v) for v in m.series.values()), default=0)
+            self.kpis = ColumnFold(len(self.names), KPI_EXACT_LIMIT)
+            self.series = ColumnFold(len(self.series_names) * self.months, SERIES_EXACT_LIMIT)
+        assert self.series is not None
+        row = np.array([m.kpis.get(n, math.nan) for n in self.names], dtype=float)
+        self.kpis.add(row)
+        if self.series_names:
+            self.series.add(
+                np.concatenate([np.asarray(m.series[n], dtype=float) for n in self.series_names])
+            )
+        self.count += 1
+        self.events_total += m.events
+        if self.keep:
+            self.values.append(row)
+            self.events.append(m.events)
+        self._note(m.replication)
+
+    def _note(self, replication: int) -> None:
+        # Indices as a range while contiguous (they usually are): no list that grows with n.
+        r = self.replications
+        if not r:
+            self.replications = IndexRange(replication, replication + 1)
+        elif isinstance(r, IndexRange) and replication == r.stop:
+            self.replications = IndexRange(r.start, r.stop + 1)
+        else:
+            self.replications = (*r, replication)
+
+    def result(
+        self,
+        months: Sequence[str],
+        provenance: Provenance,
+        timeline: Sequence[TimelineEntry] = (),
+        inputs: dict[str, Any] | None = None,
+    ) -> RunResult:
+        kpis: dict[str, Kpi] = {}
+        values = np.vstack(self.values) if self.values else None
+        if self.kpis is not None:
+            for j, name in enumerate(self.names):
+                bounds = kpi_bounds(name, self.horizon_days)
+                summary = summarize_column(self.kpis, j, bounds)
+                kept = tuple(float(v) for v in values[:, j]) if values is not None else ()
+                kpis[name] = Kpi(name, kpi_unit(name), summary, kept, bounds)
+        series = {}
+        if self.series is not None and self.series_names and self.count:
+            means = self.series.means()
+            p5, p50, p95 = self.series.percentiles((5.0, 50.0, 95.0))
+            for i, name in enumerate(self.series_names):
+                cells = slice(i * self.months, (i + 1) * self.months)
+                series[name] = Series(
+                    name,
+                    series_unit(name),
+                    *(tuple(map(float, a[cells])) for a in (means, p5, p50, p95)),
+                )
+        return RunResult(
+            provenance,
+            tuple(months),
+            kpis,
+            series,
+            tuple(self.events),
+            tuple(timeline),
+            dict(inputs or {}),
+            self.events_total / self.count if self.count else math.nan,
         )
 
 
@@ -166,23 +303,13 @@ def aggregate(
     provenance: Provenance,
     timeline: Sequence[TimelineEntry] = (),
     inputs: dict[str, Any] | None = None,
+    horizon_days: float | None = None,
 ) -> RunResult:
-    """Summaries over replications; `metrics` in replication order."""
-    names = list(metrics[0].kpis) if metrics else []
-    kpis = {}
-    for name in names:
-        values = np.array([m.kpis.get(name, math.nan) for m in metrics])
-        kpis[name] = Kpi(name, kpi_unit(name), summarize(values), tuple(float(v) for v in values))
-    series = {}
-    for name in metrics[0].series if metrics else {}:
-        mean, p5, p50, p95 = bands(np.vstack([m.series[name] for m in metrics]))
-        series[name] = Series(
-            name, series_unit(name), *(tuple(map(float, a)) for a in (mean, p5, p50, p95))
-        )
-    events = tuple(m.events for m in metrics)
-    return RunResult(
-        provenance, tuple(months), kpis, series, events, tuple(timeline), dict(inputs or {})
-    )
+    """Summaries over replications held in memory; `metrics` in replication order."""
+    fold = ResultFold(horizon_days, keep_replications=True)
+    for m in metrics:
+        fold.add(m)
+    return fold.result(months, provenance, timeline, inputs)
 
 
 def _floats(values: Sequence[float]) -> list[float | None]:
@@ -199,15 +326,84 @@ def _kpi_dict(k: Kpi) -> dict[str, Any]:
     (mean, std, lo, hi, p5, p50, p95) = _floats(
         (s.mean, s.std, s.ci_low, s.ci_high, s.p5, s.p50, s.p95)
     )
-    return {
+    out: dict[str, Any] = {
         "unit": k.unit,
         "mean": mean,
         "std": std,
         "ci_low": lo,
         "ci_high": hi,
+        "interval": s.interval,
         "p5": p5,
         "p50": p50,
         "p95": p95,
+        "percentile_ci": {q: _floats(pair) for q, pair in s.percentile_ci.items()},
+        "exact": s.exact,
         "n": s.n,
-        "values": _floats(k.values),
+        "bounds": [_bound(k.bounds.low), _bound(k.bounds.high)],
     }
+    if s.ones is not None:
+        out["ones"] = s.ones
+    if k.values:
+        out["values"] = _floats(k.values)
+    return out
+
+
+def _bound(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+class IndexRange(Sequence[int]):
+    """Contiguous replication indices start..stop-1 in constant memory; equal to any sequence
+    of the same integers (a tuple, a list, a range), so callers need not care."""
+
+    __slots__ = ("_range",)
+
+    def __init__(self, start: int, stop: int):
+        self._range = range(start, stop)
+
+    def __len__(self) -> int:
+        return len(self._range)
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._range[i]
+
+    def __iter__(self) -> Any:
+        return iter(self._range)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IndexRange):
+            return self._range == other._range
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return same_indices(self, other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._range)) if len(self._range) < 1000 else hash(self._range)
+
+    def __repr__(self) -> str:
+        return f"IndexRange({self._range.start}, {self._range.stop})"
+
+    @property
+    def start(self) -> int:
+        return self._range.start
+
+    @property
+    def stop(self) -> int:
+        return self._range.stop
+
+
+def compact_indices(indices: Sequence[int]) -> Sequence[int]:
+    """Replication indices as an `IndexRange` when they are contiguous, else a tuple."""
+    found = tuple(int(i) for i in indices)
+    if found and found == tuple(range(found[0], found[0] + len(found))):
+        return IndexRange(found[0], found[0] + len(found))
+    return found
+
+
+def same_indices(a: Sequence[int], b: Sequence[int]) -> bool:
+    """Whether two index sequences (ranges or tuples) list the same replications."""
+    if len(a) != len(b):
+        return False
+    if isinstance(a, range | IndexRange) and isinstance(b, range | IndexRange):
+        return len(a) == 0 or (a[0] == b[0])
+    return all(x == y for x, y in zip(a, b, strict=True))

@@ -1,19 +1,86 @@
-"""Statistics across replications: mean, Student-t interval, percentiles.
+"""Statistics across replications: the mean with an interval that fits the KPI, and
+percentiles with distribution-free intervals.
 
-Replications are independent draws of the same random world, so the mean of a KPI over n of
-them has a t-interval with n - 1 degrees of freedom. NaN values mark replications where a KPI
-does not apply and are left out (n says how many counted).
+Replications are independent draws of the same random world. NaN values mark replications
+where a KPI does not apply and are left out (n says how many counted). The interval of a mean
+depends on what the KPI can be (`Bounds`, from its name):
+
+- **An indicator** (every value 0 or 1, e.g. ``*_probability``): the mean is a binomial
+  proportion and gets the **Wilson score interval** on (ones, n) (`intervals.wilson_interval`):
+  inside [0, 1], and not a point at 0 of n (0 stockouts in 20 runs bounds the risk by 16%, it
+  does not prove it is 0). Method ``wilson``.
+- **Anything else**: the Student-t interval of the mean, intersected with the KPI's possible
+  range (shares [0, 1] such as ``utilization``, percentages [0, 100], days counted within the
+  run [0, horizon], other quantities >= 0). The true mean lies in that range, so the
+  intersection never loses coverage and never shows an impossible bound. Method ``t``.
+  A mean of fractions is not a count of successes, so fractional shares are not given Wilson
+  intervals (which would treat 0.88 from 50 runs as 44 of 50 and be several times too wide).
+- **No spread, at a bound of a finite range** (every replication at 0 stockout days of a
+  365-day run): the t-interval would be a point. Whatever the distribution, P(all n values at
+  the bound) <= (1 - m)^n where m is the mean as a fraction of the range, so the interval runs
+  from the bound to the Clopper-Pearson bound for 0 of n, scaled to the range. Method
+  ``bound``. With no finite range, or all values equal inside it, the interval is the point.
+
+Percentiles p5, p50 and p95 come with distribution-free intervals from order statistics: the
+k-th smallest of n values lies below the p-quantile with probability P(Binomial(n, p) >= k), so
+[x_(l), x_(u)] with l and u from binomial quantiles covers it with at least 95% probability
+(for p5 this needs n >= 72; below that the missing end is the KPI's bound). Past
+`fold.KPI_EXACT_LIMIT` replications the order statistics come from a sketch, widened by its
+relative accuracy.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats as sps
+
+from reesim.results.fold import ColumnFold, ColumnState
 
 CONFIDENCE = 0.95
+PERCENTILES = (5.0, 50.0, 95.0)
+NAN_PAIR = (math.nan, math.nan)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range a KPI's values (and so its mean) can take."""
+
+    low: float = 0.0
+    high: float = math.inf
+
+    @property
+    def finite(self) -> bool:
+        return math.isfinite(self.low) and math.isfinite(self.high)
+
+    def clip(self, lo: float, hi: float) -> tuple[float, float]:
+        return max(lo, self.low), min(hi, self.high)
+
+    def checked(self, minimum: float, maximum: float) -> Bounds:
+        """These bounds, less any side the data contradicts (a value below `low` or above
+        `high` means the rule does not fit this KPI; the data wins)."""
+        low = self.low if not minimum < self.low else -math.inf
+        high = self.high if not maximum > self.high else math.inf
+        return Bounds(low, high)
+
+
+UNBOUNDED = Bounds(-math.inf, math.inf)
+DAY_COUNTS = ("stockout_days", "stopped_days")
+"""KPIs counting days of the run: between 0 and the horizon."""
+
+
+def kpi_bounds(name: str, horizon_days: float | None = None) -> Bounds:
+    """What a KPI can be, from its name (see `reesim.results.metrics` for the conventions):
+    shares [0, 1], percentages [0, 100], days of the run [0, horizon], anything else >= 0."""
+    if name.endswith(("_probability", "_share", "utilization")):
+        return Bounds(0.0, 1.0)
+    if name.endswith("_pct"):
+        return Bounds(0.0, 100.0)
+    within_run = name.endswith(DAY_COUNTS) or name.endswith("_day")
+    if within_run and horizon_days is not None and math.isfinite(horizon_days):
+        return Bounds(0.0, float(horizon_days))
+    return Bounds(0.0, math.inf)
 
 
 @dataclass(frozen=True)
@@ -26,33 +93,191 @@ class Summary:
     p50: float
     p95: float
     n: int
+    interval: str = "t"
+    """How ci_low..ci_high was made: ``wilson``, ``t`` or ``bound`` (see the module)."""
+    percentile_ci: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """95% distribution-free intervals of p5, p50, p95 (NaN where n does not allow one)."""
+    exact: bool = True
+    """Percentiles from every value (True) or from the sketch past the exact limit."""
+    ones: int | None = None
+    """For an indicator: how many replications were 1 (the Wilson interval's successes)."""
 
     @property
     def half_width(self) -> float:
         return (self.ci_high - self.ci_low) / 2.0
+
+    @property
+    def symmetric(self) -> bool:
+        """The interval is mean ± half-width (up to rounding)."""
+        if math.isnan(self.ci_low) or math.isnan(self.ci_high):
+            return True
+        tol = 1e-9 * max(1.0, abs(self.mean))
+        return abs((self.mean - self.ci_low) - (self.ci_high - self.mean)) <= tol
+
+
+EMPTY = Summary(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 0)
+
+
+def t_quantile(df: float, confidence: float = CONFIDENCE) -> float:
+    from scipy import stats as sps
+
+    return float(sps.t.ppf(0.5 + confidence / 2.0, df))
 
 
 def t_half_width(std: float, n: int, confidence: float = CONFIDENCE) -> float:
     """Half-width of the t-interval of a mean; NaN below two observations."""
     if n < 2:
         return math.nan
-    return float(sps.t.ppf(0.5 + confidence / 2.0, n - 1)) * std / math.sqrt(n)
+    return t_quantile(n - 1, confidence) * std / math.sqrt(n)
 
 
-def summarize(values: np.ndarray, confidence: float = CONFIDENCE) -> Summary:
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = int(x.size)
-    if n == 0:
-        nan = math.nan
-        return Summary(nan, nan, nan, nan, nan, nan, nan, 0)
-    mean = float(np.mean(x))
-    std = float(np.std(x, ddof=1)) if n > 1 else 0.0
+def summarize(
+    values: np.ndarray, bounds: Bounds | None = None, confidence: float = CONFIDENCE
+) -> Summary:
+    """The summary of one KPI's values over replications (NaN: not applicable)."""
+    x = np.asarray(values, dtype=float).ravel()
+    return summarize_column(ColumnFold.of(x[:, None]), 0, bounds or Bounds(), confidence)
+
+
+def summarize_column(
+    fold: ColumnFold, j: int, bounds: Bounds, confidence: float = CONFIDENCE
+) -> Summary:
+    """Column `j` of a fold as a Summary (see the module docstring)."""
+    c = fold.column(j)
+    if c.n == 0:
+        return EMPTY
+    bounds = bounds.checked(float(fold.minimum[j]), float(fold.maximum[j]))
+    if c.values is not None:
+        mean = float(np.mean(c.values))
+        std = float(np.std(c.values, ddof=1)) if c.n > 1 else 0.0
+        p5, p50, p95 = (float(v) for v in np.percentile(c.values, PERCENTILES))
+    else:
+        mean, std = c.mean, math.sqrt(c.variance)
+        p5, p50, p95 = (float(v) for v in fold.percentiles(PERCENTILES)[:, j])
     if std <= 1e-12 * max(1.0, abs(mean)):
         std = 0.0  # identical values up to float rounding: no spread to report
-    half = t_half_width(std, n, confidence) if std > 0 else (0.0 if n > 1 else math.nan)
-    p5, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
-    return Summary(mean, std, mean - half, mean + half, p5, p50, p95, n)
+    lo, hi, method = mean_interval(mean, std, c, bounds, confidence)
+    ones = c.ones if method == "wilson" else None
+    ranks = {f"p{q:g}": percentile_interval(c, q / 100.0, bounds, confidence) for q in PERCENTILES}
+    return Summary(
+        mean,
+        std,
+        lo,
+        hi,
+        p5,
+        p50,
+        p95,
+        c.n,
+        method,
+        ranks,
+        exact=c.values is not None,
+        ones=ones,
+    )
+
+
+def mean_interval(
+    mean: float, std: float, c: ColumnState, bounds: Bounds, confidence: float = CONFIDENCE
+) -> tuple[float, float, str]:
+    """(low, high, method) for the mean of one column (see the module docstring)."""
+    lo, hi, method = mean_intervals(
+        np.array([mean]),
+        np.array([std]),
+        np.array([c.n]),
+        np.array([c.ones]),
+        np.array([c.binary]),
+        np.array([bounds.low]),
+        np.array([bounds.high]),
+        confidence,
+    )
+    return float(lo[0]), float(hi[0]), str(method[0])
+
+
+def mean_intervals(
+    mean: np.ndarray,
+    std: np.ndarray,
+    n: np.ndarray,
+    ones: np.ndarray,
+    binary: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    confidence: float = CONFIDENCE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`mean_interval` for many columns at once (sweeps summarise thousands of points):
+    arrays of low, high and method (``wilson``, ``t``, ``bound``)."""
+    from scipy import stats as sps
+
+    mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
+    n = np.asarray(n, dtype=float)
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    with np.errstate(all="ignore"):
+        t = sps.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1))
+        half = t * std / np.sqrt(np.maximum(n, 1))
+        lo = np.where(n >= 2, np.maximum(mean - half, low), np.nan)
+        hi = np.where(n >= 2, np.minimum(mean + half, high), np.nan)
+        method = np.full(mean.shape, "t", dtype=object)
+        # No spread at a bound of a finite range: 0 of n left it (Clopper-Pearson, scaled).
+        finite = np.isfinite(low) & np.isfinite(high)
+        alpha = 1.0 - confidence
+        share = 1.0 - (alpha / 2.0) ** (1.0 / np.maximum(n, 1))
+        span = (high - low) * share
+        flat = (std == 0.0) & (n >= 1) & finite
+        at_low, at_high = flat & (mean == low), flat & (mean == high) & (mean != low)
+        lo = np.where(at_low, mean, np.where(at_high, mean - span, lo))
+        hi = np.where(at_low, mean + span, np.where(at_high, mean, hi))
+        method[at_low | at_high] = "bound"
+        # Indicators: Wilson on (ones, n).
+        wilson = np.asarray(binary, dtype=bool) & (low == 0.0) & (high == 1.0) & (n > 0)
+        w_lo, w_hi = wilson_arrays(np.asarray(ones, dtype=float), n, confidence)
+        lo = np.where(wilson, w_lo, lo)
+        hi = np.where(wilson, w_hi, hi)
+        method[wilson] = "wilson"
+    return lo, hi, method
+
+
+def wilson_arrays(
+    ones: np.ndarray, n: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """`intervals.wilson_interval` on arrays (NaN where n is 0)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    with np.errstate(all="ignore"):
+        p = ones / n
+        z2n = z * z / n
+        centre = (p + z2n / 2.0) / (1.0 + z2n)
+        half = z / (1.0 + z2n) * np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n))
+        lo = np.where(ones == 0, 0.0, np.maximum(0.0, centre - half))
+        hi = np.where(ones == n, 1.0, np.minimum(1.0, centre + half))
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
+
+
+def _indicator_range(bounds: Bounds) -> bool:
+    """Wilson's interval is for proportions: a KPI whose range is [0, 1]. A count that was 0
+    or 1 in every replication so far is not a proportion (it could be 2 next time)."""
+    return bounds.low == 0.0 and bounds.high == 1.0
+
+
+def percentile_interval(
+    c: ColumnState, p: float, bounds: Bounds, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    """Distribution-free interval of the p-quantile from order statistics (see the module);
+    an end that n cannot support is the KPI's bound on that side (NaN if unbounded)."""
+    n = c.n
+    if n == 0:
+        return NAN_PAIR
+    from scipy.stats import binom
+
+    alpha = 1.0 - confidence
+    # x_(l) <= quantile with probability P(B >= l), B ~ Binomial(n, p); l is 1-based.
+    lower = int(binom.ppf(alpha / 2.0, n, p))  # largest l with P(B <= l - 1) <= alpha / 2
+    upper = int(binom.ppf(1.0 - alpha / 2.0, n, p)) + 1
+    if lower >= 1 and binom.cdf(lower - 1, n, p) > alpha / 2.0:
+        lower -= 1
+    low = c.quantile_at_rank(lower - 1)[0] if lower >= 1 else bounds.low
+    high = c.quantile_at_rank(upper - 1)[1] if upper <= n else bounds.high
+    low = float(low) if math.isfinite(low) else math.nan
+    high = float(high) if math.isfinite(high) else math.nan
+    return low, high
 
 
 def bands(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

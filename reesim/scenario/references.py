@@ -113,7 +113,10 @@ def _exporter_problems(s: Scenario) -> list[Found]:
         for i, name in enumerate(names):
             if name not in known:
                 found.append(
-                    ((*at, name) if as_key else (*at, i), _unknown("a defined exporter", name, known))
+                    (
+                        (*at, name) if as_key else (*at, i),
+                        _unknown("a defined exporter", name, known),
+                    )
                 )
 
     for firm_id, firm in s.firms.items():

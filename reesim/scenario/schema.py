@@ -40,8 +40,6 @@ Day = date
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-
-
 class Material(Model):
     """A traded item, e.g. ``dysprosium`` (oxide) or ``ndfeb_magnet``. Quantities are in kg."""
 

@@ -79,11 +79,18 @@ def stop_shares(result: RunResult, firm: str) -> np.ndarray:
     shares = np.zeros(len(result.months))
     if lost is None or units is None or days is None:
         return shares
-    u, d = _arr(units.values), _arr(days.values)
-    stopped = d > 0
-    if not np.any(stopped):
-        return shares
-    per_day = float(np.nanmean(u[stopped] / d[stopped]))
+    if units.values and days.values:
+        u, d = _arr(units.values), _arr(days.values)
+        stopped = d > 0
+        if not np.any(stopped):
+            return shares
+        per_day = float(np.nanmean(u[stopped] / d[stopped]))
+    else:
+        # Replications not kept: lost units are days stopped times the same daily output in
+        # every run, so the ratio of the means is that output.
+        if not days.summary.mean > 0:
+            return shares
+        per_day = units.summary.mean / days.summary.mean
     lengths = np.array([(hi - lo).days for lo, hi in month_bounds(result)], dtype=float)
     if not per_day > 0:
         return shares
@@ -187,7 +194,18 @@ def pipeline_chart(result: RunResult) -> Figure:
     _style(ax)
     ax.spines["right"].set_visible(pending is not None)
     _legend(ax, loc="upper left")
-    _wait_histogram(hx, {f: v for f, v in licence_waits(result).items() if v.size})
+    if result.kept_replications:
+        _wait_histogram(hx, {f: v for f, v in licence_waits(result).items() if v.size})
+    else:
+        _style(hx)
+        hx.text(
+            0.5,
+            0.5,
+            "waits per run not kept in this result\n(reesim run --keep-replications)",
+            ha="center",
+            va="center",
+            transform=hx.transAxes,
+        )
     return fig
 
 

@@ -95,7 +95,18 @@ def read_sweep(directory: str | Path) -> Sweep:
     root = Path(directory)
     manifest: dict[str, Any] = {}
     if (root / "sweep.json").is_file():
-        manifest = json.loads((root / "sweep.json").read_text(encoding="utf-8"))
+        path = root / "sweep.json"
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(
+                f"{path}:{err.lineno}:{err.colno}: expected a sweep manifest (JSON), got "
+                f"{err.msg} (a truncated or damaged file)"
+            ) from None
+        except ValueError as err:  # not text at all
+            raise ValueError(f"{path}: expected a sweep manifest (JSON), got {err}") from None
+        if not isinstance(manifest, dict):
+            raise ValueError(f"{path}: expected a sweep manifest (a JSON object)")
     rows = _read_rows(root)
     if not rows:
         raise ValueError(f"{root}: expected a sweep directory with points.csv, got no points")
