@@ -309,7 +309,9 @@ class Applicant:
             self.buyer.stock_arrived(i, kg)
             self.stock[i] += kg
             self.received[i] += kg
-            self.lines_due = True
+            # More stock can only restart lines, so only a stopped line needs a look.
+            if not self.lines_due and not all(self.running):
+                self.lines_due = True
             self.line_event_stale = True
         now = self.env._now
         if self.buyer.up_to and not self.review_now and now < self.next_review - 1e-9:
