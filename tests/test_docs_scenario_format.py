@@ -16,7 +16,7 @@ from reesim.experiment.runner import run_scenario
 from reesim.scenario import docgen
 from reesim.scenario.distributions import DurationDistribution
 from reesim.scenario.load import FIXED_ROOTS, load_text
-from reesim.scenario.paths import PathError, get_path, parse_dotted
+from reesim.scenario.paths import PathError, get_path, parse_assignment, parse_dotted
 from reesim.scenario.schema import Scenario
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "scenario-format.md"
@@ -228,7 +228,11 @@ def test_schema_path_check_refuses_a_misspelt_path() -> None:
 
 @pytest.mark.parametrize("assignment", assignment_examples())
 def test_set_example_applies_to_the_example_scenario(assignment: str) -> None:
-    load_text(SCENARIOS[0], overrides=[assignment])
+    # The override validates, lands where its path says, and changes the scenario.
+    key, value, _ = parse_assignment(assignment)
+    edited = load_text(SCENARIOS[0], overrides=[assignment])
+    assert get_path(edited.raw, key) == value
+    assert edited.sha256 != load_text(SCENARIOS[0]).sha256
 
 
 def test_the_doc_lists_what_the_timeline_may_not_change() -> None:

@@ -155,7 +155,10 @@ authority:
 
 
 def test_valid_document_validates():
-    Scenario.model_validate(parse_document(VALID, "s.yaml").data)
+    scenario = Scenario.model_validate(parse_document(VALID, "s.yaml").data)
+    assert scenario.name == "demo" and scenario.start == datetime.date(2025, 4, 4)
+    assert scenario.authority.review.capacity == 3
+    assert [o.approve for o in scenario.authority.outcomes] == [0.5]
 
 
 def test_unknown_key_with_suggestion():
