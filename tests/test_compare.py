@@ -82,9 +82,13 @@ def test_paired_interval_is_narrower_than_welch_on_the_same_runs() -> None:
     ):
         p, w = paired.kpis[name].diff, welch.kpis[name].diff
         assert p is not None and w is not None
-        assert p.delta > 0 and p.excludes_zero, name  # slower reviews, more stockout days
         assert 0 < p.half_width < 0.75 * w.half_width, name
         assert not w.excludes_zero or w.ci_low < p.ci_low, name
+        if name != "firms.acme.licence_wait_days":
+            assert p.delta > 0 and p.excludes_zero, name  # slower reviews, more stockout days
+        # (Each application waits longer in the slower world, but the wait is averaged over the
+        # applications decided before the horizon, and one fewer may be decided there: the
+        # mean moves both ways, so its difference need not be significant in 30 runs.)
 
 
 def test_paired_and_welch_match_scipy() -> None:

@@ -403,12 +403,12 @@ def test_denied_application_lets_the_firm_file_again() -> None:
 # --- 7. partial approval ------------------------------------------------------------------------
 def test_partial_approval_grants_partial_share() -> None:
     # Every approval is partial at 25 %. Stock 30 t at 1 t/day, level 60 t, apply for the
-    # shortfall, review 10d, transit 5d.
+    # shortfall, review 10d, transit 5d, weekly reviews.
     #   day 0: shortfall 30 t -> application 1 for 30 t.
-    #   day 10: granted 7.5 t; stock 20 t, shortfall 40 t: ship 7.5 t, file application 2 for
-    #   the rest, 32.5 t.
-    #   day 20: granted 8.125 t; stock 20 - 10 + 7.5 = 17.5 t, shortfall 42.5 t: ship 8.125 t,
-    #   file application 3 for 34.375 t.
+    #   day 10: granted 7.5 t: the firm calls it off at once (ships 7.5 t) and files nothing more
+    #   until its next review.
+    #   day 14: stock 16 t + 7.5 t on order, shortfall 36.5 t, no licence left: application 2.
+    #   day 24: granted 9.125 t, called off.
     resolved = build(
         """
         authority:
@@ -429,10 +429,37 @@ def test_partial_approval_grants_partial_share() -> None:
     records, _ = run(resolved)
     assert [(d.requested_kg, d.granted_kg, d.decision_day) for d in records.decisions] == [
         (30_000.0, 7_500.0, 10.0),
-        (32_500.0, 8_125.0, 20.0),
+        (36_500.0, 9_125.0, 24.0),
     ]
-    assert [(f.day, f.application_id) for f in records.filings] == [(0.0, 1), (10.0, 2), (20.0, 3)]
-    assert [(s.shipped_day, s.kg) for s in records.shipments] == [(10.0, 7_500.0), (20.0, 8_125.0)]
+    assert [(f.day, f.application_id) for f in records.filings] == [(0.0, 1), (14.0, 2)]
+    assert [(s.shipped_day, s.kg) for s in records.shipments] == [(10.0, 7_500.0), (24.0, 9_125.0)]
+
+
+def test_a_fast_authority_sets_off_no_cascade_of_sliver_applications() -> None:
+    # Found by the property tests: reviews of 0.001 days approving everything. Each licence is
+    # called off at once; if the call-off also filed for the sliver used since the last order,
+    # the next licence 0.001 days later would do the same, forever. The firm files at its weekly
+    # reviews only: one application a week.
+    resolved = build(
+        """
+        authority:
+          controls: {m: true}
+          review: {time: 0.001d}
+          outcomes: [{approve: 1, deny: 0, return: 0}]
+        firms:
+          f:
+            country: us
+            production: {units_per_day: 10}
+            needs: {m: {rate: 1 t/d}}
+            stockpile: {m: 30 t}
+            ordering: {level: 40 t}
+            transit: 2d
+        """,
+        horizon="30d",
+    )
+    records, _ = run(resolved)
+    assert [f.day for f in records.filings] == [0.0, 7.0, 14.0, 21.0, 28.0]
+    assert records.events_processed < 50
 
 
 # --- 8. general licence -------------------------------------------------------------------------

@@ -318,8 +318,9 @@ def test_each_importer_applies_for_itself() -> None:
     # Two importers of 1 t/day, 10 t each on hand, level 10 t each, controlled from the start,
     # review 10d. Importer 0 reviews on days 0, 7, 14; importer 1 on days 3.5, 10.5. Importer 1
     # files first, on day 3.5 for its 3.5 t shortfall; importer 0 on day 7 for 7 t. Importer 1's
-    # licence comes on day 13.5: it ships 3.5 t against it and files for the rest of its 10 t
-    # shortfall (it ran out on day 10): 6.5 t. Importer 0's decision (day 17) is after the end.
+    # licence comes on day 13.5: it calls off the 3.5 t at once (it ran out on day 10; it will
+    # file for the rest at its next review, day 17.5, after the end). Importer 0's decision
+    # (day 17) is after the end too.
     resolved = build(
         FREE.replace("m: false", "m: true"),
         """
@@ -336,11 +337,7 @@ def test_each_importer_applies_for_itself() -> None:
         horizon="15d",
     )
     records, _ = run(resolved)
-    assert [(f.day, f.application_id) for f in records.filings] == [
-        (3.5, 1),
-        (7.0, 2),
-        (13.5, 3),
-    ]
+    assert [(f.day, f.application_id) for f in records.filings] == [(3.5, 1), (7.0, 2)]
     assert [(d.applicant, d.decision_day, d.requested_kg) for d in records.decisions] == [
         (1, 13.5, 3_500.0)
     ]

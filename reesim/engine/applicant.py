@@ -64,6 +64,7 @@ class Applicant:
         "next_review",
         "retry_day",
         "review_now",
+        "call_off",
         "params_changed",
         "boost_from",
         "ever_short",
@@ -117,6 +118,7 @@ class Applicant:
         self.next_review = first_review_day
         self.retry_day = [0.0] * n
         self.review_now = False
+        self.call_off = False
         self.params_changed = False
         self.boost_from = -_INF
         self.ever_short = False
@@ -257,6 +259,11 @@ class Applicant:
                 next_review += buyer.review_span(next_review)
             if self.review_now or now >= next_review - 1e-9:
                 ordering.order_up_to(self, now)
+            elif self.call_off:
+                # A licence came between reviews: call off what it covers, no more. (Ordering
+                # from everyone, or filing for the sliver used since the last review, would let
+                # a fast authority set off a cascade of tiny orders and applications.)
+                ordering.order_up_to(self, now, licensed_only=True)
             while next_review <= now + 1e-9:
                 next_review += buyer.review_span(next_review)
             self.next_review = next_review
@@ -266,6 +273,7 @@ class Applicant:
         if buyer.ordering.apply_ahead is not None:
             ahead = ordering.apply_ahead(self, now)
         self.review_now = False
+        self.call_off = False
         self.params_changed = False
         self._sleep(now, ahead)
 
@@ -314,7 +322,11 @@ class Applicant:
                 self.lines_due = True
             self.line_event_stale = True
         now = self.env._now
-        if self.buyer.up_to and not self.review_now and now < self.next_review - 1e-9:
+        if (
+            self.buyer.up_to
+            and not (self.review_now or self.call_off)
+            and now < self.next_review - 1e-9
+        ):
             # Between reviews a delivery changes no ordering decision: the position is the same
             # (stock up, on order down), so no order or filing ahead becomes due, and the next
             # ordering instant stands unless use changes. Only the lines may restart.
@@ -341,7 +353,10 @@ class Applicant:
             world = self.world
             validity = world.span_days(world.params.authority.licence_validity, world.env._now)
             self.licences[i].append(Licence(granted_kg, world.env._now + validity))
-            self.review_now = True
+            if self.buyer.up_to:
+                self.call_off = True
+            else:
+                self.review_now = True  # a licence is a decision point of the reorder policy
         self.step()
 
     def still_needs(self, app: Application) -> bool:

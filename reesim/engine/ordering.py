@@ -40,7 +40,9 @@ def boost_kg(a: Applicant, i: int, now: float) -> float:
     return extra
 
 
-def order_up_to(a: Applicant, now: float) -> None:
+def order_up_to(a: Applicant, now: float, licensed_only: bool = False) -> None:
+    """Order the target less the position of each material; `licensed_only`: only call off
+    what valid licences cover (a licence granted between reviews)."""
     boosted = a.buyer.boosts
     stock, on_order, level = a.stock, a.on_order, a.level_kg
     for i in range(len(stock)):
@@ -48,7 +50,10 @@ def order_up_to(a: Applicant, now: float) -> None:
         if boosted:
             shortfall += boost_kg(a, i, now)
         if shortfall > EPS_KG:
-            sourcing.order(a, i, shortfall)
+            if licensed_only:
+                sourcing.call_off(a, i, shortfall)
+            else:
+                sourcing.order(a, i, shortfall)
 
 
 def reorder(a: Applicant, now: float) -> None:

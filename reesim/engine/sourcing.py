@@ -63,6 +63,22 @@ def order(a: Applicant, i: int, kg: float) -> float:
     return kg - remaining
 
 
+def call_off(a: Applicant, i: int, kg: float) -> float:
+    """Ship up to `kg` of material i against the importer's valid licences; returns what was
+    shipped."""
+    shipped = 0.0
+    licences = valid_licences(a, i)
+    if len(licences) > 1:
+        licences = sorted(licences, key=_expiry)
+    for lic in licences:
+        take = min(lic.remaining_kg, kg - shipped)
+        lic.remaining_kg -= take
+        shipped += take
+    if shipped > 0:
+        _ship_export(a, i, shipped)
+    return shipped
+
+
 def covered(a: Applicant, i: int) -> bool:
     """Whether a general licence in force covers importer `a` for material i."""
     windows = a.buyer.general_licences[i]
@@ -109,16 +125,7 @@ def _from_exports(a: Applicant, i: int, kg: float, controlled: bool) -> float:
     if not controlled or covered(a, i):
         _ship_export(a, i, kg)
         return kg
-    shipped = 0.0
-    licences = valid_licences(a, i)
-    if len(licences) > 1:
-        licences = sorted(licences, key=_expiry)
-    for lic in licences:
-        take = min(lic.remaining_kg, kg - shipped)
-        lic.remaining_kg -= take
-        shipped += take
-    if shipped > 0:
-        _ship_export(a, i, shipped)
+    shipped = call_off(a, i, kg)
     rest = kg - shipped
     if rest > EPS_KG and a.pending[i] is None:
         apply(a, i, rest)

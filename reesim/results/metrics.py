@@ -15,6 +15,8 @@ times firms.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -147,27 +149,54 @@ def _firm(
     series: dict[str, np.ndarray],
 ) -> None:
     p = f"firms.{trace.firm}"
-    starts = np.minimum(trace.output_times, horizon)
-    ends = np.minimum(np.r_[trace.output_times[1:], horizon], horizon)
-    spans = ends - starts
-    lacking = 1.0 - trace.output_share
-    lost_by_step = _planned_units(trace.plan, starts, ends) * lacking
-    planned = float(_planned_units(trace.plan, np.zeros(1), np.full(1, horizon))[0])
-    lost = float(lost_by_step.sum())
-    reduced = (trace.output_state != FULL) & (spans > 0)
-    stopped = (trace.output_state == STOPPED) & (spans > 0)
-    kpis[f"{p}.stockout_days"] = float(spans[reduced].sum())
-    kpis[f"{p}.stopped_days"] = float(spans[stopped].sum())
+    plan = trace.plan
+    month_starts, month_ends = months.starts.tolist(), months.ends.tolist()
+    planned_by_month = [_planned(plan, a, b) for a, b in zip(month_starts, month_ends, strict=True)]
+    planned = _planned(plan, 0.0, horizon)
+    # The output path has few steps: plain Python beats numpy's per-call cost here.
+    times = trace.output_times.tolist()
+    lost_by_month = [0.0] * len(month_starts)
+    lost, reduced_days, stopped_days, min_share = 0.0, 0.0, 0.0, math.inf
+    first_reduced = first_stopped = math.nan
+    for start, end, share, state in zip(
+        times,
+        [*times[1:], horizon],
+        trace.output_share.tolist(),
+        trace.output_state.tolist(),
+        strict=True,
+    ):
+        start, end = min(start, horizon), min(end, horizon)
+        if end <= start:
+            continue
+        min_share = min(min_share, share)
+        if state != FULL:
+            reduced_days += end - start
+            if math.isnan(first_reduced):
+                first_reduced = start
+        if state == STOPPED:
+            stopped_days += end - start
+            if math.isnan(first_stopped):
+                first_stopped = start
+        lacking = 1.0 - share
+        if lacking <= 0.0:
+            continue
+        k = bisect_right(month_ends, start)  # the month containing start
+        while k < len(month_starts) and month_starts[k] < end:
+            a, b = max(start, month_starts[k]), min(end, month_ends[k])
+            if b > a:
+                missed = _planned(plan, a, b) * lacking
+                lost_by_month[k] += missed
+                lost += missed
+            k += 1
+    kpis[f"{p}.stockout_days"] = reduced_days
+    kpis[f"{p}.stopped_days"] = stopped_days
     kpis[f"{p}.production_lost_units"] = lost
     kpis[f"{p}.production_lost_pct"] = 100.0 * lost / planned if planned else 0.0
-    kpis[f"{p}.stockout_probability"] = float(reduced.any())
-    kpis[f"{p}.stop_probability"] = float(stopped.any())
-    kpis[f"{p}.first_stockout_day"] = float(starts[reduced][0]) if reduced.any() else np.nan
-    kpis[f"{p}.first_stop_day"] = float(starts[stopped][0]) if stopped.any() else np.nan
-    running = spans > 0
-    kpis[f"{p}.min_output_pct"] = (
-        100.0 * float(trace.output_share[running].min()) if running.any() else 100.0
-    )
+    kpis[f"{p}.stockout_probability"] = float(not math.isnan(first_reduced))
+    kpis[f"{p}.stop_probability"] = float(not math.isnan(first_stopped))
+    kpis[f"{p}.first_stockout_day"] = first_reduced
+    kpis[f"{p}.first_stop_day"] = first_stopped
+    kpis[f"{p}.min_output_pct"] = 100.0 * min_share if min_share < math.inf else 100.0
     cover = _cover_days(trace.stocks_kg, trace.rate_kg_per_day)
     kpis[f"{p}.min_cover_days"] = float(np.min(cover)) if len(cover) else float("nan")
     if trace.applicants > 1:
@@ -178,34 +207,36 @@ def _firm(
     for outcome, name in (("approve", "approved"), ("deny", "denied"), ("return", "returned")):
         kpis[f"{p}.{name}"] = float(sum(d.outcome == outcome for d in decisions))
     waits = [d.decision_day - d.first_filed_day for d in decisions if d.outcome == "approve"]
-    kpis[f"{p}.licence_wait_days"] = float(np.mean(waits)) if waits else float("nan")
+    kpis[f"{p}.licence_wait_days"] = math.fsum(waits) / len(waits) if waits else math.nan
     arrived = [s for s in mine.shipments if not s.seized and s.arrival_day < horizon]
     kpis[f"{p}.gray_market_kg"] = sum(s.kg for s in arrived if s.route == "gray")
     kpis[f"{p}.alternative_kg"] = sum(s.kg for s in arrived if s.route == "producer")
     if emergency:
         kpis[f"{p}.emergency_kg"] = sum(s.kg for s in arrived if s.route == "emergency")
 
-    series[f"{p}.cover_days"] = _cover_at(trace, months.ends)
-    m_starts = np.maximum(starts[:, None], months.starts)
-    m_ends = np.maximum(np.minimum(ends[:, None], months.ends), m_starts)
-    planned_by_month = _planned_units(trace.plan, months.starts, months.ends)
-    lost_grid = _planned_units(trace.plan, m_starts.ravel(), m_ends.ravel()).reshape(m_starts.shape)
-    lost_by_month = (lost_grid * lacking[:, None]).sum(axis=0)
-    series[f"{p}.lost_units"] = lost_by_month
-    with np.errstate(divide="ignore", invalid="ignore"):
-        made = np.where(planned_by_month > 0, 1.0 - lost_by_month / planned_by_month, 1.0)
-    series[f"{p}.output_pct"] = 100.0 * made
+    series[f"{p}.cover_days"] = _cover_at(trace, cover, months.ends)
+    series[f"{p}.lost_units"] = np.asarray(lost_by_month)
+    series[f"{p}.output_pct"] = np.asarray(
+        [
+            100.0 * (1.0 - missed / want) if want > 0 else 100.0
+            for missed, want in zip(lost_by_month, planned_by_month, strict=True)
+        ]
+    )
 
 
-def _planned_units(
-    plan: tuple[tuple[float, float], ...], starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:
-    """Units the plan (piecewise constant from each change day) calls for in each [start, end)."""
-    days = np.array([d for d, _ in plan] + [np.inf])
-    rates = np.array([u for _, u in plan])
-    lo = np.maximum(starts[:, None], days[None, :-1])
-    hi = np.minimum(ends[:, None], days[None, 1:])
-    return (np.clip(hi - lo, 0.0, None) * rates).sum(axis=1)
+def _planned(plan: tuple[tuple[float, float], ...], start: float, end: float) -> float:
+    """Units the plan (piecewise constant from each change day) calls for in [start, end)."""
+    if len(plan) == 1:  # the usual case: one rate all along
+        day, units = plan[0]
+        overlap = end - max(start, day)
+        return overlap * units if overlap > 0 else 0.0
+    total = 0.0
+    for k, (day, units) in enumerate(plan):
+        until = plan[k + 1][0] if k + 1 < len(plan) else math.inf
+        overlap = min(end, until) - max(start, day)
+        if overlap > 0:
+            total += overlap * units
+    return total
 
 
 def _cover_days(stocks_kg: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -216,20 +247,23 @@ def _cover_days(stocks_kg: np.ndarray, rate: np.ndarray) -> np.ndarray:
     return np.min(stocks_kg[:, using] / rate[using], axis=1)
 
 
-def _cover_at(trace: FirmTrace, times: np.ndarray) -> np.ndarray:
+def _cover_at(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Cover at given times. Between recorded points stock is linear (a delivery records the
-    state before and after it at the same instant), so interpolation is exact."""
-    cover = _cover_days(trace.stocks_kg, trace.rate_kg_per_day)
-    hi = np.searchsorted(trace.times, times, side="right")
-    lo = np.clip(hi - 1, 0, len(cover) - 1)
-    hi = np.clip(hi, 0, len(cover) - 1)
-    t0, t1 = trace.times[lo], trace.times[hi]
-    w = np.where(t1 > t0, (times - t0) / np.where(t1 > t0, t1 - t0, 1.0), 0.0)
-    c0, c1 = cover[lo], cover[hi]
-    finite = np.isfinite(c0) & np.isfinite(c1)
-    # A firm using nothing has infinite cover; inf - inf would make NaN.
-    step = np.subtract(c1, c0, out=np.zeros_like(c0), where=finite)
-    return np.where(finite, c0 + w * step, np.maximum(c0, c1))
+    state before and after it at the same instant), so interpolation is exact. (A dozen month
+    ends per firm: plain Python is cheaper than numpy's per-call cost.)"""
+    points, covers = trace.times.tolist(), cover.tolist()
+    last = len(points) - 1
+    out = []
+    for x in times.tolist():
+        hi = bisect_right(points, x)
+        lo, hi = max(hi - 1, 0), min(hi, last)
+        t0, t1, c0, c1 = points[lo], points[hi], covers[lo], covers[hi]
+        if not (math.isfinite(c0) and math.isfinite(c1)):
+            out.append(max(c0, c1))  # a firm using nothing: inf - inf would make NaN
+            continue
+        w = (x - t0) / (t1 - t0) if t1 > t0 else 0.0
+        out.append(c0 + w * (c1 - c0))
+    return np.asarray(out)
 
 
 def _materials(
