@@ -36,6 +36,9 @@ EXPECTED_EXAMPLES = {
     "smuggling",
     "timeline",
     "reorder-point",
+    "rationing",
+    "population",
+    "prestock",
 }
 SHORT_HORIZON_DAYS = 60
 
@@ -256,3 +259,37 @@ def test_smuggling_seizes_more_after_the_campaign() -> None:
     assert seized_after / after > seized_before / before
     # Capacity is divided by the enforcement level: less in the 120 days after than in the 60 before.
     assert after < before
+
+
+def test_rationing_falls_in_steps_as_the_header_says() -> None:
+    result = run(example("rationing"))
+    assert values(result, "firms.plant.first_stockout_day") == [20.0] * 3
+    assert values(result, "firms.plant.first_stop_day") == [52.5] * 3
+    assert values(result, "firms.plant.stopped_days") == [27.5] * 3
+    assert values(result, "firms.plant.production_lost_units") == [40_000.0] * 3
+
+
+def test_a_population_runs_short_one_importer_at_a_time_as_the_header_says() -> None:
+    result = run(example("population"), n=6)
+    assert all(40.0 < day < 90.0 for day in values(result, "firms.country.first_stockout_day"))
+    assert values(result, "firms.country.stop_probability") == [0.0] * 6
+    assert all(share > 0.7 for share in values(result, "firms.country.applicants_short_share"))
+    assert all(0.0 < pct < 100.0 for pct in values(result, "firms.country.min_output_pct"))
+
+
+def test_prestocking_delays_the_shortage_as_the_header_says() -> None:
+    aware = run(example("prestock"), n=6)
+    unaware = run(
+        load_scenario(
+            EXAMPLES / "prestock.yaml", ["firms.buyer.ordering.prestock.aware_share=0"]
+        ),
+        n=6,
+    )
+    for a, b in zip(
+        values(aware, "firms.buyer.first_stockout_day"),
+        values(unaware, "firms.buyer.first_stockout_day"),
+        strict=True,
+    ):
+        assert a > b + 30.0
+    assert max(values(aware, "firms.buyer.production_lost_pct")) < 5.0
+    assert min(values(unaware, "firms.buyer.production_lost_pct")) > 15.0
