@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from reesim.experiment.runner import Progress as ProgressCallback
+    from reesim.scenario.load import ResolvedScenario
 
 app = typer.Typer(
     name="reesim",
@@ -36,6 +37,16 @@ def stdout_console() -> Console:
 
 def stderr_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def warn_before_running(resolved: ResolvedScenario, quiet: bool = False) -> None:
+    """What a user should know before results come (on stderr; not with --quiet): a run that
+    leaves the years whose holidays the calendar knows."""
+    from reesim.engine.calendar_data import scenario_calendar_warning
+
+    message = scenario_calendar_warning(resolved.scenario)
+    if message is not None and not quiet:
+        stderr_console().print(f"warning: {resolved.name}: {message}", markup=False, style="yellow")
 
 
 def _version(value: bool) -> None:

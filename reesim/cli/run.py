@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from reesim.cli.app import app, progress_bar, stdout_console
+from reesim.cli.app import app, progress_bar, stdout_console, warn_before_running
 from reesim.errors import Interrupted, Terminated, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
@@ -104,6 +104,7 @@ def run(
             "(the replication's numbers depend only on --seed and its index)"
         )
     resolved = load_scenario(scenario, set_ or ())
+    warn_before_running(resolved, quiet)
     indices = (
         range(replay, replay + 1)
         if replay is not None

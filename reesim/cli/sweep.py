@@ -15,7 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.cli.app import app, stderr_console, stdout_console, warn_before_running
 from reesim.errors import Interrupted, SimulationError, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
@@ -169,6 +169,7 @@ def sweep(
             command=_command(target, adhoc),
             doc=doc,
         )
+    warn_before_running(plan.base, quiet)
     try:
         with ExitStack() as stack:
             executor, workers, name = _executor(
