@@ -254,7 +254,7 @@ def test_out_files_are_written(workdir: Path, capsys: pytest.CaptureFixture[str]
         "r.json",
     ]  # no temp files left
     code, _, err = run(capsys, "run", "ok.yaml", "-n", "2", "-q", "--out", "res/r.txt")
-    assert code == 2 and "expected an output file ending in .json or .csv" in err
+    assert code == 2 and "expected an output file ending in .json, .csv or .xlsx" in err
 
 
 def test_quiet_prints_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:

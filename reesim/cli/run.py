@@ -56,7 +56,13 @@ def run(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output on stdout.")] = Format.table,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the full result (.json or .csv).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the result: .json (everything), .csv (KPI summaries) or .xlsx (summary, "
+            "replications, series, provenance sheets).",
+        ),
     ] = None,
     series: Annotated[
         list[str] | None,
@@ -95,9 +101,14 @@ def run(
         series_markdown,
         series_tables,
     )
-    from reesim.results.io import series_csv, to_csv, to_json, write_result
+    from reesim.results.io import SUFFIXES, series_csv, to_csv, to_json, write_result
     from reesim.scenario.load import load_scenario
 
+    if out is not None and out.suffix.lower() not in SUFFIXES:  # checked before any work
+        raise UsageError(
+            f"expected an output file ending in {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}, "
+            f"got {str(out)!r}"
+        )
     if replay is not None and replications is not None:
         raise UsageError(
             f"--replay {replay} runs one replication; -n {replications} does not apply with it "

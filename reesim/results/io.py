@@ -109,12 +109,22 @@ def series_csv(result: RunResult, series: Sequence[Series]) -> str:
 
 
 WRITERS = {".json": to_json, ".csv": to_csv}
+SUFFIXES = (*WRITERS, ".xlsx")
 
 
 def write_result(result: RunResult, path: str | Path) -> None:
+    """`.json` (everything), `.csv` (the KPI summaries) or `.xlsx` (a workbook: summary,
+    replications, series and provenance sheets), written atomically."""
     suffix = Path(path).suffix.lower()
+    if suffix == ".xlsx":
+        from reesim.results.excel import workbook_bytes
+
+        atomic_write_bytes(path, workbook_bytes(result))
+        return
     if suffix not in WRITERS:
-        raise ValueError(f"expected an output file ending in .json or .csv, got {str(path)!r}")
+        raise ValueError(
+            f"expected an output file ending in .json, .csv or .xlsx, got {str(path)!r}"
+        )
     atomic_write_text(path, WRITERS[suffix](result))
 
 
