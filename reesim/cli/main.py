@@ -103,6 +103,7 @@ def _main(argv: list[str] | None) -> int:
         calibrate,
         compare,
         discover,
+        init,
         plot,
         report,
         run,
