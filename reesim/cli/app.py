@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from reesim import __version__
+from reesim.cli.conventions import ConventionalGroup
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -22,8 +23,12 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="reesim",
     help="Simulate export-licence scenarios for critical minerals.",
+    cls=ConventionalGroup,
+    # Plain help, as click writes it: paragraphs rewrapped to the terminal, nothing cut.
+    rich_markup_mode=None,
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion for bash, zsh, fish and PowerShell.
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -58,7 +63,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Simulate export-licence scenarios for critical minerals."""

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.errors import UsageError
+from reesim.report.words import counted
 
 if TYPE_CHECKING:
     from reesim.experiment.executors import Executor
@@ -127,7 +128,7 @@ def calibrate(
     console = stdout_console()
     console.print(
         f"{base.name}: ABC-SMC, {len(cal.generations)} generations of {population}, "
-        f"{cal.simulations:,} values simulated x {replications} replications; "
+        f"{cal.simulations:,} values simulated x {counted(replications, 'replication')}; "
         f"{sum(fitted)} observations fitted, {len(fitted) - sum(fitted)} held out"
     )
     console.print(_posterior_table(cal))

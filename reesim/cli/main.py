@@ -116,7 +116,7 @@ def _main(argv: list[str] | None) -> int:
     from reesim.errors import Interrupted, ReesimError, ScenarioError
 
     try:
-        rc = app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False, prog_name="reesim")
     except Interrupted as err:
         stderr_console().print(str(err), markup=False)
         return err.exit_code

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import shlex
 import sys
 import time
@@ -18,6 +17,7 @@ from rich.table import Table
 from reesim.cli.app import app, stderr_console, stdout_console, warn_before_running
 from reesim.errors import Interrupted, SimulationError, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
+from reesim.report.words import counted
 
 if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a sweep runs
     from reesim.experiment.executors import Executor
@@ -49,7 +49,7 @@ def sweep(
             "--jobs",
             min=1,
             max=MAX_WORKERS,
-            help="Worker processes (default: all cores; 1 runs here).",
+            help="Local worker processes (default 1: runs in this process, as every command).",
         ),
     ] = None,
     scheduler: Annotated[
@@ -169,6 +169,8 @@ def sweep(
             command=_command(target, adhoc),
             doc=doc,
         )
+    if sort_by is not None:
+        _check_sort_by(plan, sort_by)
     warn_before_running(plan.base, quiet)
     try:
         with ExitStack() as stack:
@@ -200,7 +202,7 @@ def sweep(
     if outcome.failed:
         first = outcome.failures[0] if outcome.failures else {}
         raise SimulationError(
-            f"{outcome.failed} of {outcome.done} replications failed (all in "
+            f"{outcome.failed} of {counted(outcome.done, 'replication')} failed (all in "
             f"{outcome.out_dir / 'failures.csv'}); first: point {first.get('point')}, replication "
             f"{first.get('replication')}: {first.get('error')}; replay it with: {first.get('replay')}",
             replication=first.get("replication"),
@@ -216,6 +218,28 @@ def _resume_command(target: Path, out: Path, adhoc: dict[str, Any] | None) -> st
     """The command that finishes this sweep, as it can be pasted."""
     words = shlex.split(_command(target, adhoc)) if adhoc else ["reesim", "sweep", str(target)]
     return shlex.join([*words, "-o", str(out), "--resume"])
+
+
+def _check_sort_by(plan: SweepPlan, kpi: str) -> None:
+    """Refuse an unknown --sort-by before the sweep runs: the KPI names come from one
+    replication of the base scenario (every replication yields the same names)."""
+    import difflib
+    from fnmatch import fnmatchcase
+
+    from reesim.experiment.batches import simulate_and_measure
+
+    try:
+        names = list(simulate_and_measure(plan.base, plan.seed, 0).kpis)
+    except Exception:  # noqa: BLE001 - a failing run is the sweep's to report, with its replay
+        return
+    kept = [n for n in names if not plan.kpis or any(fnmatchcase(n, k) for k in plan.kpis)]
+    if kpi not in kept:
+        close = difflib.get_close_matches(kpi, kept, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(
+            f"--sort-by: expected a KPI of this sweep, got {kpi!r}{hint}; there are: "
+            + ", ".join(kept)
+        )
 
 
 def _command(target: Path, options: dict[str, Any]) -> str:
@@ -242,7 +266,7 @@ def _executor(
     if scheduler is None and dask_local is None:
         if tls_given:
             raise UsageError("expected --scheduler tls://... with --tls-ca, --tls-cert, --tls-key")
-        workers = jobs or os.cpu_count() or 1
+        workers = jobs or 1
         kind = "in-process" if workers == 1 else "local processes"
         local = local_executor(workers)
         stack.enter_context(local)  # the pool starts before any progress thread
@@ -343,7 +367,7 @@ def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: in
     failed = f", {outcome.failed} failed" if outcome.failed else ""
     console.print(
         f"{plan.name}: {plan.design.kind} design, {outcome.points} points x "
-        f"{plan.replications} replications; {outcome.done}/{outcome.replications} done{failed}; "
+        f"{counted(plan.replications, 'replication')}; {outcome.done}/{outcome.replications} done{failed}; "
         f"{outcome.ran} run now in {outcome.wall_s:.1f} s ({outcome.status})",
         markup=False,
     )

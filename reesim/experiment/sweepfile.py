@@ -355,7 +355,7 @@ def adhoc_plan(
             [Problem(source, where.line if where else 0, where.col if where else 0, "", str(err))]
         ) from None
     plan = SweepPlan(
-        name=Path(doc.source).stem,
+        name=base.name,  # the scenario's own name, as results and reports call it
         source=doc.source,
         text=command,
         document=doc,

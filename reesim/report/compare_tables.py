@@ -25,6 +25,7 @@ from reesim.results.gates import GateOutcome, GateReport, Observation
 from reesim.results.inputs_diff import ABSENT, UNKNOWN, InputChange
 from reesim.results.result import RunResult
 from reesim.results.stats import Summary
+from reesim.report.words import counted
 
 JSON_FORMAT = "reesim-compare"
 JSON_VERSION = 1
@@ -165,7 +166,7 @@ def footnote(compared: Compared) -> str:
 def title(c: Comparison, compared: Compared) -> str:
     i = compared.labels.index(c.candidate)
     n = len(compared.results[i].provenance.replications)
-    return f"{c.candidate} vs {c.baseline} (baseline), {n} replications: {pairing_text(c)}"
+    return f"{c.candidate} vs {c.baseline} (baseline), {counted(n, 'replication')}: {pairing_text(c)}"
 
 
 def _groups(names: Sequence[str]) -> Iterator[tuple[str, str, str]]:

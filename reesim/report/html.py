@@ -24,6 +24,7 @@ from typing import Any
 from reesim import __version__
 from reesim.report import plots
 from reesim.report.tables import fmt, mean_ci
+from reesim.report.words import counted
 from reesim.results.io import atomic_write_text
 from reesim.results.result import Kpi, RunResult
 
@@ -418,7 +419,7 @@ def result_report(result: RunResult) -> str:
     ]
     description = str(result.inputs.get("description") or "")
     lead = (
-        f"{description} {len(p.replications)} replications, root seed {p.root_seed}, "
+        f"{description} {counted(len(p.replications), 'replication')}, root seed {p.root_seed}, "
         f"reesim {p.reesim_version}."
     ).strip()
     return page(f"reesim: {p.scenario_name}", lead, sections)

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from reesim.results.result import Kpi, RunResult, Series
 from reesim.results.stats import Summary
+from reesim.report.words import counted
 
 SERIES_PER_TABLE = 3
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
@@ -61,7 +62,8 @@ INTERVAL_NOTE = "95% CI: Wilson for 0/1 KPIs; Student-t within each KPI's possib
 def title(result: RunResult) -> str:
     p = result.provenance
     return (
-        f"{p.scenario_name}: {len(p.replications)} replications, seed {p.root_seed}, mean, 95% CI"
+        f"{p.scenario_name}: {counted(len(p.replications), 'replication')}, seed {p.root_seed}, "
+        "mean, 95% CI"
     )
 
 
