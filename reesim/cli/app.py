@@ -5,6 +5,7 @@ Commands live in one module each (`run.py`, `validate.py`, …) and register on 
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -32,12 +33,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-WIDTH = 100
-"""Output width when stdout is not a terminal, so files and CI logs are stable."""
+PIPE_WIDTH = 10_000
+"""Output width when stdout is not a terminal and COLUMNS is not set: as wide as the output
+needs, so files and CI logs hold every column and every number whole."""
+
+
+def output_width() -> int | None:
+    """`COLUMNS` when set (a terminal's width, or what a user asks for), the terminal's width
+    on a terminal (None lets rich ask it), else `PIPE_WIDTH`."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if sys.stdout.isatty() else PIPE_WIDTH
 
 
 def stdout_console() -> Console:
-    return Console(width=None if sys.stdout.isatty() else WIDTH, highlight=False)
+    return Console(width=output_width(), highlight=False)
 
 
 def stderr_console() -> Console:

@@ -382,23 +382,30 @@ def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: in
     factors = [f.name for f in plan.design.factors]
     shown = factors[:FACTOR_COLUMNS]
     headers = _short_names(shown)
-    for title, rows in ((f"highest {kpi}", best), (f"lowest {kpi}", worst)):
+    from reesim.report.fit import Col, FittedTable
+    from reesim.results.metrics import kpi_unit
+
+    unit = kpi_unit(kpi)
+    for title, rows in ((f"highest {kpi} ({unit})", best), (f"lowest {kpi} ({unit})", worst)):
         if not rows:
             continue
-        table = Table(title=title, title_justify="left")
-        table.add_column("point", justify="right")
-        for name in headers:
-            table.add_column(name, justify="right", overflow="fold")
-        table.add_column("mean", justify="right", no_wrap=True)
-        table.add_column("95% CI", justify="right", no_wrap=True)
-        for row in rows:
-            ci = (row[f"{kpi}.ci_low"], row[f"{kpi}.ci_high"])
-            table.add_row(
-                str(row["point"]),
-                *(_value(row[n]) for n in shown),
-                _num(row[f"{kpi}.mean"]),
-                "-" if any(_nan(c) for c in ci) else f"{_num(ci[0])} .. {_num(ci[1])}",
-            )
+        cis = [(row[f"{kpi}.ci_low"], row[f"{kpi}.ci_high"]) for row in rows]
+        table = FittedTable(
+            [
+                Col("point", [str(row["point"]) for row in rows], number=True, justify="right"),
+                *(
+                    # Later factors are left out first when the table does not fit.
+                    Col(header, [_value(row[n]) for row in rows], number=True,
+                        drop=len(shown) - i, justify="right")
+                    for i, (header, n) in enumerate(zip(headers, shown, strict=True))
+                ),  # fmt: skip
+                Col(f"mean ({unit})", [_num(row[f"{kpi}.mean"]) for row in rows], number=True,
+                    justify="right"),
+                Col("95% CI", ["-" if any(_nan(c) for c in ci) else f"{_num(ci[0])} .. {_num(ci[1])}"
+                               for ci in cis], number=True, justify="right"),
+            ],  # fmt: skip
+            title=title,
+        )
         console.print(table)
     if len(factors) > len(shown):
         console.print(f"[dim]{len(factors) - len(shown)} more factors in points.csv[/dim]")
