@@ -132,7 +132,7 @@ def test_result_report_content(result: RunResult, report: str) -> None:
         assert text in report, text
     # chart text stays text: labels are searchable in the page
     assert "stock cover (days of production)" in report
-    assert "45 working days ≈ 63 d" in report
+    assert "Licence waits (no statutory limit)" in report  # MINIMAL sets none
 
 
 def test_inline_svg_prefixes_ids_and_drops_prologue() -> None:
