@@ -485,7 +485,7 @@ def test_usage_errors_exit_2(workdir: Path, capsys: pytest.CaptureFixture[str]) 
     code, _, err = run(capsys, "sweep", "scenario.yaml", "-o", "out")
     assert code == 2 and "expected --vary PATH=VALUES, or an uncertainties block" in err
     code, _, err = run(capsys, "sweep", "scenario.yaml", "-o", "out", "--vary", "nonsense")
-    assert code == 2 and "--vary[1]:1:1: expected PATH=a,b,c or PATH=low:high[:log]" in err
+    assert code == 2 and "--vary[1]:1:1: expected PATH=a,b,c, PATH=low:high, PATH=low:high:N" in err
     code, _, err = run(capsys, "sweep", "sweep.yaml", "-o", "out", "-j", "1", "--sort-by", "x")
     assert code == 2 and "--sort-by: expected a KPI of this sweep, got 'x'" in err
     Path("k.yaml").write_text(SWEEP.replace("kpis: [firms.acme.*", "kpis: [firms.nobody.*"))

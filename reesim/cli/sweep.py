@@ -95,7 +95,7 @@ def sweep(
         list[str] | None,
         typer.Option(
             "--vary",
-            help="Scenario only: a factor, PATH=a,b,c or PATH=low:high[:log].",
+            help="Scenario only: a factor, PATH=a,b,c or a range PATH=low:high[:N][:log] (N levels; default 5 in a grid).",
         ),
     ] = None,
     replications: Annotated[
