@@ -146,6 +146,14 @@ class Result:
     def series_rows(self) -> list[dict[str, Any]]:
         return tidy.series_rows(self.raw)
 
+    def daily_rows(self) -> list[dict[str, Any]]:
+        return tidy.daily_rows(self.raw)
+
+    def daily_frame(self) -> pd.DataFrame:
+        """Columns scenario, series, unit, day, date, statistic, value: each firm's stock cover
+        (``firms.<id>.cover_days_daily``) at every day's end, with its bands."""
+        return _frame(self.daily_rows(), tidy.DAILY_COLUMNS)
+
     def kpi_frame(self) -> pd.DataFrame:
         """Columns scenario, kpi, group, measure, unit, statistic, value: one row per KPI and
         statistic (mean, std, ci_low, ci_high, p5, p50, p95, n)."""

@@ -75,7 +75,8 @@ def test_replication_frame_has_one_row_per_kpi_and_replication(result: reesim.Re
 
 def test_series_frame_has_one_row_per_series_month_and_statistic(result: reesim.Result) -> None:
     frame = result.series_frame()
-    assert len(frame) == 4 * len(result.series) * len(result.months)
+    monthly = [s for s in result.series if not s.endswith("_daily")]
+    assert len(frame) == 4 * len(monthly) * len(result.months)
     cover = frame[(frame.series == "firms.importer.cover_days") & (frame.statistic == "p50")]
     assert cover.month.tolist() == list(result.months)
     assert cover.value.tolist() == pytest.approx(
@@ -145,3 +146,15 @@ def test_frames_without_pandas_say_how_to_get_it(
     assert first_stop and all(r["unit"] == "d" for r in first_stop)
     # Never stopped: the mean is undefined, a NaN number rather than text.
     assert math.isnan(next(r["value"] for r in first_stop if r["statistic"] == "mean"))
+
+
+def test_daily_frame_has_each_days_cover(result: reesim.Result) -> None:
+    frame = result.daily_frame()
+    cover = frame[(frame.series == "firms.importer.cover_days_daily") & (frame.statistic == "p50")]
+    assert cover.day.tolist() == list(range(1, 121))  # licence-queue runs 120 days
+    assert cover.date.iloc[0] == "2025-01-06" and cover.date.iloc[-1] == "2025-05-05"
+    assert (cover.unit == "d").all()
+    assert cover.value.tolist() == pytest.approx(
+        list(result.monthly("firms.importer.cover_days_daily").p50)
+    )
+    assert "firms.importer.cover_days_daily" not in set(result.series_frame().series)

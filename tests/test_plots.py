@@ -91,15 +91,45 @@ def test_cover_chart(result: RunResult) -> None:
     fig = plots.cover_chart(result, "acme")
     (ax,) = fig.axes
     assert ax.get_ylabel() == "stock cover (days of production)"
-    assert ax.get_xlabel() == "month end"
+    assert ax.get_xlabel() == "day's end"
     assert "acme" in ax.get_title(loc="left")
     median = [line for line in ax.get_lines() if line.get_label() == "median"]
     assert len(median) == 1
-    assert list(median[0].get_ydata()) == list(result.series["firms.acme.cover_days"].p50)
+    daily = result.series["firms.acme.cover_days_daily"]
+    assert len(daily.p50) == 90  # MINIMAL runs 90 days: one point per day
+    assert list(median[0].get_ydata()) == list(daily.p50)
     assert len(ax.collections) == 1  # the p5–p95 band
     assert event_lines(ax) == ["controls on"]
     assert texts(ax, "event-label") == ["controls on"]
     assert set(legend_labels(fig)) >= {"median", "p5–p95"}
+
+
+@pytest.mark.parametrize("which", ["result", "uncontrolled"])
+def test_daily_cover_agrees_with_month_ends(which: str, request: pytest.FixtureRequest) -> None:
+    run: RunResult = request.getfixturevalue(which)
+    daily = np.array(run.series["firms.acme.cover_days_daily"].mean)
+    monthly = np.array(run.series["firms.acme.cover_days"].mean)
+    ends = [(hi - plots.start_date(run)).days for _, hi in plots.month_bounds(run)]
+    assert daily[[d - 1 for d in ends]] == pytest.approx(monthly)  # the same stock at month ends
+
+
+def test_daily_cover_shows_the_lows_month_ends_miss(uncontrolled: RunResult) -> None:
+    # Ordering weekly up to a level, cover saws between deliveries inside every month.
+    daily = np.array(uncontrolled.series["firms.acme.cover_days_daily"].mean)
+    monthly = np.array(uncontrolled.series["firms.acme.cover_days"].mean)
+    assert daily.min() < monthly.min()
+
+
+def test_an_old_result_without_daily_cover_draws_month_ends(result: RunResult) -> None:
+    series = {k: v for k, v in result.series.items() if not k.endswith("_daily")}
+    old = RunResult(
+        result.provenance, result.months, result.kpis, series, result.events_per_replication,
+        result.timeline, result.inputs,
+    )  # fmt: skip
+    ax = plots.cover_chart(old, "acme").axes[0]
+    assert ax.get_xlabel() == "month end"
+    (median,) = [line for line in ax.get_lines() if line.get_label() == "median"]
+    assert list(median.get_ydata()) == list(result.series["firms.acme.cover_days"].p50)
 
 
 def test_stockouts_are_shaded_by_share_of_month_stopped(

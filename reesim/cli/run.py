@@ -102,6 +102,7 @@ def run(
         series_tables,
     )
     from reesim.results.io import SUFFIXES, series_csv, to_csv, to_json, write_result
+    from reesim.results.metrics import is_daily
     from reesim.scenario.load import load_scenario
 
     if out is not None and out.suffix.lower() not in SUFFIXES:  # checked before any work
@@ -145,7 +146,8 @@ def run(
     chosen = select_series(result, series) if series else []
     if series and not chosen:
         raise UsageError(
-            f"no series matches {', '.join(series)}; there are: " + ", ".join(result.series)
+            f"no series matches {', '.join(series)}; there are: "
+            + ", ".join(s for s in result.series if not is_daily(s))
         )
     if quiet:
         return

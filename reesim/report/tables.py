@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reesim.report.fit import Col, FittedChunks, FittedTable
+from reesim.results.metrics import is_daily
 from reesim.results.result import Kpi, RunResult, Series
 from reesim.results.stats import Summary
 from reesim.report.words import counted
@@ -159,7 +160,11 @@ def kpi_table(result: RunResult) -> FittedTable:
 
 def select_series(result: RunResult, patterns: Iterable[str]) -> list[Series]:
     pats = list(patterns)
-    return [s for s in result.series.values() if any(fnmatch.fnmatchcase(s.name, p) for p in pats)]
+    return [
+        s
+        for s in result.series.values()
+        if not is_daily(s.name) and any(fnmatch.fnmatchcase(s.name, p) for p in pats)
+    ]
 
 
 def series_tables(result: RunResult, series: Sequence[Series]) -> RenderableType:

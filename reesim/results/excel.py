@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reesim.results.metrics import is_daily
 from reesim.results.result import RunResult
 from reesim.results.tidy import KPI_STATISTICS, SERIES_STATISTICS, provenance_rows
 
@@ -51,7 +52,7 @@ def workbook_bytes(result: RunResult) -> bytes:
             for i, index in enumerate(result.provenance.replications)
         ],
     )
-    series = list(result.series.values())
+    series = [s for s in result.series.values() if not is_daily(s.name)]
     _fill(
         book.create_sheet("series"),
         [

@@ -15,6 +15,7 @@ times firms.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,7 +82,17 @@ def kpi_unit(name: str) -> str:
     return next((unit for suffix, unit in KPI_UNITS if name.endswith(suffix)), "count")
 
 
+DAILY = "_daily"
+"""Suffix of a series with one value per simulated day (its value at the day's end); every
+other series has one value per month."""
+
+
+def is_daily(name: str) -> bool:
+    return name.endswith(DAILY)
+
+
 def series_unit(name: str) -> str:
+    name = name.removesuffix(DAILY)
     if name.startswith(("exports.", "smuggled.", "seized.")):
         return "t"
     if name.endswith("cover_days"):
@@ -186,6 +197,9 @@ def _firm(
         kpis[f"{p}.emergency_kg"] = sum(s.kg for s in arrived if s.route == "emergency")
 
     series[f"{p}.cover_days"] = _cover_at(trace, months.ends)
+    # At each day's end too: a drawdown that starts and ends within a month is invisible at
+    # month ends, and the cover chart draws this one (a series of days, not months).
+    series[f"{p}.cover_days{DAILY}"] = _cover_at(trace, np.arange(1.0, math.ceil(horizon) + 1.0))
     m_starts = np.maximum(starts[:, None], months.starts)
     m_ends = np.maximum(np.minimum(ends[:, None], months.ends), m_starts)
     planned_by_month = _planned_units(trace.plan, months.starts, months.ends)

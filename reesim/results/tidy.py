@@ -5,7 +5,9 @@ Three tables describe a `RunResult`, each a list of plain dicts with the columns
 
 - KPI summaries: one row per KPI and statistic (mean, std, ci_low, ci_high, p5, p50, p95, n);
 - per replication: one row per KPI and replication;
-- monthly series: one row per series, month and statistic (mean, p5, p50, p95).
+- monthly series: one row per series, month and statistic (mean, p5, p50, p95);
+- daily series (each firm's stock cover at every day's end): one row per series, day and
+  statistic.
 
 Every row carries the scenario's name, so tables of several results concatenate into one.
 Undefined values (a first stockout day where none happened) are NaN, never text. The Python
@@ -15,8 +17,10 @@ API turns these into pandas DataFrames; Excel and CSV writers use them as they a
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 from typing import Any
 
+from reesim.results.metrics import is_daily
 from reesim.results.result import RunResult
 
 KPI_STATISTICS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
@@ -25,6 +29,7 @@ SERIES_STATISTICS = ("mean", "p5", "p50", "p95")
 KPI_COLUMNS = ("scenario", "kpi", "group", "measure", "unit", "statistic", "value")
 REPLICATION_COLUMNS = ("scenario", "kpi", "group", "measure", "unit", "replication", "value")
 SERIES_COLUMNS = ("scenario", "series", "unit", "month", "statistic", "value")
+DAILY_COLUMNS = ("scenario", "series", "unit", "day", "date", "statistic", "value")
 
 Row = dict[str, Any]
 
@@ -72,10 +77,12 @@ def replication_rows(result: RunResult) -> list[Row]:
 
 
 def series_rows(result: RunResult) -> list[Row]:
-    """One row per series, month (``YYYY-MM``) and band statistic."""
+    """One row per monthly series, month (``YYYY-MM``) and band statistic."""
     name = result.provenance.scenario_name
     rows = []
     for s in result.series.values():
+        if is_daily(s.name):
+            continue
         for i, month in enumerate(result.months):
             for stat in SERIES_STATISTICS:
                 rows.append(
@@ -84,6 +91,33 @@ def series_rows(result: RunResult) -> list[Row]:
                         "series": s.name,
                         "unit": s.unit,
                         "month": month,
+                        "statistic": stat,
+                        "value": float(getattr(s, stat)[i]),
+                    }
+                )
+    return rows
+
+
+def daily_rows(result: RunResult) -> list[Row]:
+    """One row per daily series (stock cover at each day's end), day and band statistic; `day`
+    counts from 1 (the end of the first simulated day), `date` is that day."""
+    name = result.provenance.scenario_name
+    start = result.inputs.get("start")
+    first = date.fromisoformat(str(start)) if start else None
+    rows = []
+    for s in result.series.values():
+        if not is_daily(s.name):
+            continue
+        for i in range(len(s.mean)):
+            day = first + timedelta(days=i) if first else None
+            for stat in SERIES_STATISTICS:
+                rows.append(
+                    {
+                        "scenario": name,
+                        "series": s.name,
+                        "unit": s.unit,
+                        "day": i + 1,
+                        "date": day.isoformat() if day else "",
                         "statistic": stat,
                         "value": float(getattr(s, stat)[i]),
                     }

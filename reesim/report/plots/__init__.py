@@ -8,8 +8,8 @@ PNG, the SVG backend for SVG). Every artist a test or reader may look for carrie
 ``event:<name>`` for a policy event's vertical line, ``event-label`` for its label, ``stopped``
 and ``stopped-some`` for stockout shading, ``mark:<limit>`` (e.g. ``mark:45wd``) for the scenario's statutory-limit line, when it has one.
 
-Flows (exports, filings, lost units) are summed per month; stock cover is sampled at each
-month's end.
+Flows (exports, filings, lost units) are summed per month; stock cover is drawn at every
+day's end (`firms.<id>.cover_days_daily`), so a drawdown inside a month shows.
 
 Comparisons take their differences from `reesim.results.compare`: paired replication by
 replication when two results share root seed and replication indices (common random numbers),

@@ -129,6 +129,12 @@ def month_ends(result: RunResult) -> np.ndarray:
     return _x([hi for _, hi in month_bounds(result)])
 
 
+def day_ends(result: RunResult, days: int) -> np.ndarray:
+    """The ends of the first `days` simulated days (where daily levels were sampled), as dates."""
+    first = start_date(result)
+    return _x([first + timedelta(days=i + 1) for i in range(days)])
+
+
 def month_mids(result: RunResult) -> np.ndarray:
     """Where monthly flows are drawn."""
     return _x([lo + (hi - lo) / 2 for lo, hi in month_bounds(result)])

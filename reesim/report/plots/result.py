@@ -27,6 +27,7 @@ from reesim.report.plots.common import (
     _span_days,
     _style,
     _xd,
+    day_ends,
     end_date,
     firm_title,
     month_bounds,
@@ -45,22 +46,25 @@ if TYPE_CHECKING:
 
 
 def cover_chart(result: RunResult, firm: str) -> Figure:
-    """A firm's stock cover at each month's end: median with its p5–p95 band, stockouts shaded
-    (`stop_shares`) and the policy events marked."""
-    cover = result.series[f"firms.{firm}.cover_days"]
+    """A firm's stock cover: median with its p5–p95 band at every day's end (at each month's
+    end for results without the daily series), stockouts shaded (`stop_shares`) and the
+    policy events marked. Daily points show a drawdown that starts and ends inside a month."""
+    daily = result.series.get(f"firms.{firm}.cover_days_daily")
+    cover = daily or result.series[f"firms.{firm}.cover_days"]
     fig, axes = _figure(9, 3.8)
     ax = axes[0, 0]
-    x = month_ends(result)
+    x = day_ends(result, len(daily.mean)) if daily else month_ends(result)
+    marker = {} if daily else {"marker": "o", "ms": 3}
     _stop_shading(ax, result, firm)
     ax.fill_between(
         x, _arr(cover.p5), _arr(cover.p95), color=COLORS[0], alpha=BAND_ALPHA, lw=0, label="p5–p95"
     )
-    ax.plot(x, _arr(cover.p50), color=COLORS[0], marker="o", ms=3, label="median")
+    ax.plot(x, _arr(cover.p50), color=COLORS[0], label="median", gid="median", **marker)
     _events([ax], result.timeline, ax, _span_days(result))
     ax.set_xlim(start_date(result), end_date(result))
     ax.set_ylim(bottom=0)
     ax.set_ylabel("stock cover (days of production)")
-    ax.set_xlabel("month end")
+    ax.set_xlabel("day's end" if daily else "month end")
     ax.set_title(wrapped(f"{firm_title(result, firm)}: stock cover", 8.5), loc="left", fontsize=11)
     _date_axis(ax)
     _style(ax)
