@@ -1,4 +1,5 @@
-"""Per-replication numbers from the engine's records: KPIs and monthly series.
+"""Per-replication numbers from the engine's records: KPIs, monthly series, and each firm's
+stock cover at every day's end (the one daily series, named ``*_daily``).
 
 KPI and series names are flat dotted paths (``firms.tesla.stockout_days``,
 ``exports.us.ndfeb_magnet``) so that gates, sweeps and plots name them the same way. A KPI that
