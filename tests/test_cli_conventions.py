@@ -131,3 +131,14 @@ def test_an_unknown_sort_kpi_is_refused_before_the_sweep(
     assert "--sort-by: expected a KPI of this sweep, got 'authority.utilisation'" in err
     assert "did you mean authority.utilization" in err
     assert not out.exists()  # nothing ran
+
+
+def test_an_unknown_series_is_refused_before_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.json"
+    assert main(["run", str(QUEUE), "-n", "3", "--series", "authority.pendng*", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no series matches authority.pendng*; there are:" in err
+    assert "authority.pending_applications" in err and "_daily" not in err
+    assert not out.exists()  # refused before anything ran or was written

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from reesim.cli.app import app, progress_bar, stdout_console, warn_before_running
+from reesim.cli.app import app, probe, progress_bar, stdout_console, warn_before_running
 from reesim.errors import Interrupted, Terminated, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
@@ -117,6 +117,13 @@ def run(
         )
     resolved = load_scenario(scenario, set_ or ())
     warn_before_running(resolved, quiet)
+    if series:  # checked before the run, not after it
+        from fnmatch import fnmatchcase
+
+        metrics = probe(resolved, seed)
+        names = [n for n in (metrics.series if metrics else ()) if not is_daily(n)]
+        if metrics is not None and not any(fnmatchcase(n, p) for n in names for p in series):
+            raise UsageError(f"no series matches {', '.join(series)}; there are: " + ", ".join(names))
     indices = (
         range(replay, replay + 1)
         if replay is not None

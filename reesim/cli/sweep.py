@@ -14,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from reesim.cli.app import app, stderr_console, stdout_console, warn_before_running
+from reesim.cli.app import app, probe, stderr_console, stdout_console, warn_before_running
 from reesim.errors import Interrupted, SimulationError, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 from reesim.report.words import counted
@@ -226,12 +226,10 @@ def _check_sort_by(plan: SweepPlan, kpi: str) -> None:
     import difflib
     from fnmatch import fnmatchcase
 
-    from reesim.experiment.batches import simulate_and_measure
-
-    try:
-        names = list(simulate_and_measure(plan.base, plan.seed, 0).kpis)
-    except Exception:  # noqa: BLE001 - a failing run is the sweep's to report, with its replay
+    metrics = probe(plan.base, plan.seed)
+    if metrics is None:
         return
+    names = list(metrics.kpis)
     kept = [n for n in names if not plan.kpis or any(fnmatchcase(n, k) for k in plan.kpis)]
     if kpi not in kept:
         close = difflib.get_close_matches(kpi, kept, n=3)
