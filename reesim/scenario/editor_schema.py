@@ -103,7 +103,6 @@ def editor_schema() -> dict[str, Any]:
     defs["Duration"] = {"title": "Duration", **DURATION_SCHEMA}
     return {
         "$schema": DRAFT,
-        "$id": "https://reesim.invalid/scenario.schema.json",
         "title": "reesim scenario",
         "description": "A reesim scenario file, as written (values with units, shorthands). "
         "Reference: docs/scenario-format.md.",

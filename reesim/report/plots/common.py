@@ -315,7 +315,8 @@ def kpi_label(name: str, unit: str = "") -> str:
 
 def path_label(path: str, unit: str = "") -> str:
     """A dotted parameter path for people: ``firms.tesla.stockpile.ndfeb_magnet`` -> ``tesla:
-    stockpile ndfeb_magnet (d)``; ``authority.review.capacity`` -> ``review capacity``."""
+    stockpile ndfeb_magnet (d)``; ``authority.review.capacity`` -> ``review capacity``. Ids keep
+    their underscores: they are names a reader looks up in the scenario."""
     parts = path.split(".")
     if parts[0] == "firms" and len(parts) > 2:
         text = f"{parts[1]}: {' '.join(parts[2:])}"
@@ -323,7 +324,6 @@ def path_label(path: str, unit: str = "") -> str:
         text = " ".join(parts[1:])
     else:
         text = " ".join(parts)
-    text = text.replace("_", " ") if parts[-1] not in ("ndfeb_magnet",) else text
     return f"{text} ({unit})" if unit else text
 
 
