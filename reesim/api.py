@@ -208,7 +208,9 @@ def run(
         resolved = scenario
     else:
         resolved = load(scenario, overrides)
-    raw = run_scenario(resolved, range(replications), seed, local_executor(workers), workers)
+    with local_executor(workers) as executor:
+        # Kept per replication: `replication_frame` and paired comparisons need them.
+        raw = run_scenario(resolved, range(replications), seed, executor, workers, None, True)
     return Result(raw)
 
 
@@ -371,9 +373,8 @@ def sweep(
             kpis=kpis,
             doc=doc,
         )
-    outcome = execute_sweep(
-        plan, out, local_executor(workers), workers=workers, resume=resume, force=force
-    )
+    with local_executor(workers) as executor:
+        outcome = execute_sweep(plan, out, executor, workers=workers, resume=resume, force=force)
     return SweepResult(Path(out), outcome)
 
 

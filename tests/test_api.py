@@ -38,7 +38,8 @@ def test_the_api_gives_the_numbers_of_the_command_line(
     result: reesim.Result, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "cli.json"
-    assert main(["run", str(QUEUE), "-n", "6", "--seed", "3", "-q", "-o", str(out)]) == 0
+    argv = ["run", str(QUEUE), "-n", "6", "--seed", "3", "--keep-replications", "-q"]
+    assert main([*argv, "-o", str(out)]) == 0
     cli = read_result(out)
     for name, kpi in cli.kpis.items():
         assert result.values(name) == pytest.approx(kpi.values, nan_ok=True)

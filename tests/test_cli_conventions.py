@@ -13,10 +13,11 @@ import pytest
 import typer
 
 from reesim.cli.app import app
-from reesim.cli.main import main
+from reesim.cli.main import main, register_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE = ROOT / "scenarios/examples/licence-queue.yaml"
+register_commands()
 COMMANDS = sorted(
     c.name
     for c in typer.main.get_command(app).commands.values()  # type: ignore[attr-defined]
@@ -137,7 +138,9 @@ def test_an_unknown_series_is_refused_before_the_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "r.json"
-    assert main(["run", str(QUEUE), "-n", "3", "--series", "authority.pendng*", "-o", str(out)]) == 2
+    assert (
+        main(["run", str(QUEUE), "-n", "3", "--series", "authority.pendng*", "-o", str(out)]) == 2
+    )
     err = capsys.readouterr().err
     assert "no series matches authority.pendng*; there are:" in err
     assert "authority.pending_applications" in err and "_daily" not in err

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 import typer
 
-import reesim.cli.main  # noqa: F401 - registers every command on the app
 from reesim.cli.app import app
+from reesim.cli.main import register_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"```(?:sh|console|bash)\n(.*?)```", re.S)
 INLINE = re.compile(r"`(reesim [^`]+)`")
+register_commands()
 COMMAND = typer.main.get_command(app)
 
 

@@ -21,7 +21,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("xlsx")
     args = ["run", str(QUEUE), "-n", "4", "--seed", "5", "-q"]
     assert main([*args, "-o", str(out / "r.xlsx")]) == 0
-    assert main([*args, "-o", str(out / "r.json")]) == 0
+    assert main([*args, "--keep-replications", "-o", str(out / "r.json")]) == 0
     return out
 
 
@@ -77,3 +77,19 @@ def test_a_bad_suffix_is_refused_before_running(
 ) -> None:
     assert main(["run", str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "r.xls")]) == 2
     assert "ending in .json, .csv or .xlsx, got" in capsys.readouterr().err
+
+
+def test_without_kept_replications_the_sheet_says_so(written: Path, tmp_path: Path) -> None:
+    # `reesim run --out x.xlsx` keeps them; a saved result without them says how to get them.
+    from reesim.results.io import write_result
+
+    args = ["run", str(QUEUE), "-n", "3", "-q", "-o", str(tmp_path / "flat.json")]
+    assert main(args) == 0
+    flat = read_result(tmp_path / "flat.json")
+    assert not flat.kept_replications
+    write_result(flat, tmp_path / "flat.xlsx")
+    rows = list(load_workbook(tmp_path / "flat.xlsx")["replications"].values)
+    assert rows == [
+        ("note",),
+        ("per-replication values were not kept: reesim run --keep-replications",),
+    ]

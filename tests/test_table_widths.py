@@ -111,7 +111,7 @@ def test_piped_output_without_columns_is_full_width(
     assert header.split()[-2:] == ["rel", "sig"]
     # The title is one line however long: nothing is wrapped for a pipe.
     assert any(
-        line.startswith("controls vs baseline") and "mean ± 95% CI" in line
+        line.startswith("controls vs baseline") and "mean, 95% CI" in line
         for line in out.splitlines()
     )
     lines = printed(capsys, "validate", str(CONTROLS), str(QUEUE)).splitlines()

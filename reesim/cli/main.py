@@ -94,11 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _main(argv: list[str] | None) -> int:
-    import typer
-
-    # Importing a command module registers its command on `app`; each imports only typer and
-    # rich at load time, and what its command needs when it runs.
+def register_commands() -> None:
+    """Import every command module: importing one registers its command on `app`; each
+    imports only typer and rich at load time, and what its command needs when it runs."""
     from reesim.cli import (  # noqa: F401
         calibrate,
         compare,
@@ -112,6 +110,12 @@ def _main(argv: list[str] | None) -> int:
         sweep,
         validate,
     )
+
+
+def _main(argv: list[str] | None) -> int:
+    import typer
+
+    register_commands()
     from reesim.cli.app import app, stderr_console
     from reesim.errors import Interrupted, ReesimError, ScenarioError
 

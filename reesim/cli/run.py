@@ -132,8 +132,10 @@ def run(
     try:
         # The pool starts before the progress bar's thread, so workers can be forked.
         with local_executor(jobs) as executor, progress_bar(quiet, len(indices)) as progress:
-            # The report's per-run charts (licence waits) need the replications.
-            keep = keep_replications or report is not None
+            # The report's per-run charts (licence waits) and a workbook's replications sheet
+            # need the replications.
+            workbook = out is not None and out.suffix.lower() == ".xlsx"
+            keep = keep_replications or report is not None or workbook
             result = run_scenario(resolved, indices, seed, executor, jobs, progress, keep)
     except (KeyboardInterrupt, Terminated) as exc:
         raise Interrupted(

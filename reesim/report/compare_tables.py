@@ -21,12 +21,12 @@ from rich.text import Text
 from reesim import __version__
 from reesim.report.fit import Col, FittedTable
 from reesim.report.tables import fmt, interval_text
+from reesim.report.words import counted
 from reesim.results.compare import Comparison, KpiComparison, Pairing, describe_replications
 from reesim.results.gates import GateOutcome, GateReport, Observation
 from reesim.results.inputs_diff import ABSENT, UNKNOWN, InputChange
 from reesim.results.result import RunResult
 from reesim.results.stats import Summary
-from reesim.report.words import counted
 
 JSON_FORMAT = "reesim-compare"
 JSON_VERSION = 1

@@ -8,16 +8,14 @@ import fnmatch
 import math
 from collections.abc import Iterable, Sequence
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
 from reesim.report.fit import Col, FittedChunks, FittedTable
+from reesim.report.words import counted
 from reesim.results.metrics import is_daily
 from reesim.results.result import Kpi, RunResult, Series
 from reesim.results.stats import Summary
-from reesim.report.words import counted
 
 SERIES_PER_TABLE = 3
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"

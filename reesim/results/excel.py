@@ -44,14 +44,21 @@ def workbook_bytes(result: RunResult) -> bytes:
         ],
     )
     kpis = list(result.kpis.values())
-    _fill(
-        book.create_sheet("replications"),
-        ["replication", *(headed(k.name, k.unit) for k in kpis)],
-        [
-            [index, *(k.values[i] if i < len(k.values) else None for k in kpis)]
-            for i, index in enumerate(result.provenance.replications)
-        ],
-    )
+    if result.kept_replications:
+        _fill(
+            book.create_sheet("replications"),
+            ["replication", *(headed(k.name, k.unit) for k in kpis)],
+            [
+                [index, *(k.values[i] for k in kpis)]
+                for i, index in enumerate(result.provenance.replications)
+            ],
+        )
+    else:
+        _fill(
+            book.create_sheet("replications"),
+            ["note"],
+            [["per-replication values were not kept: reesim run --keep-replications"]],
+        )
     series = [s for s in result.series.values() if not is_daily(s.name)]
     _fill(
         book.create_sheet("series"),
