@@ -302,30 +302,14 @@ class SweepResult:
         return list(self.outcome.kpis)
 
     def point_rows(self) -> list[dict[str, Any]]:
-        """One row per design point, KPI and statistic, with the point's factor values."""
-        from reesim.experiment.store import read_points
+        """One row per design point, KPI and statistic (points-long.parquet): the sweep's name
+        and scenario SHA-256, the point, each factor as written with its numeric value and
+        unit (`<factor>.value`, `<factor>.unit`), the KPI, its unit, the statistic, the value."""
+        from reesim.experiment.store import read_points_long
 
-        table = read_points(self.out_dir)
-        columns = table.columns
-        factor_names = [name for name, _ in table.factors]
-        rows = []
-        for i, point in enumerate(columns["point"]):
-            factors = {name: columns[name][i] for name in factor_names}
-            for kpi in table.kpis:
-                for stat in tidy.KPI_STATISTICS:
-                    key = f"{kpi}.{stat}"
-                    if key in columns:
-                        value = columns[key][i]
-                        rows.append(
-                            {
-                                "point": int(point),
-                                **factors,
-                                "kpi": kpi,
-                                "statistic": stat,
-                                "value": float("nan") if value is None else float(value),
-                            }
-                        )
-        return rows
+        columns = read_points_long(self.out_dir)
+        names = list(columns)
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
     def point_frame(self) -> pd.DataFrame:
         rows = self.point_rows()

@@ -130,6 +130,8 @@ def test_sweep_points_in_long_form(tmp_path: Path) -> None:
     frame = sweep.point_frame()
     means = frame[(frame.kpi == "authority.queue_wait_days") & (frame.statistic == "mean")]
     assert means["authority.review.capacity"].tolist() == [1, 3]
+    assert means["authority.review.capacity.value"].tolist() == [1.0, 3.0]
+    assert (means["unit"] == "d").all() and (means["sweep"] == "licence-queue").all()
     one, three = means.value.tolist()
     assert one > three
     assert (tmp_path / "s" / "points.parquet").is_file()

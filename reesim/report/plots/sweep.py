@@ -130,8 +130,13 @@ def read_sweep(directory: str | Path) -> Sweep:
             if m and c not in declared and len(prefixes[m["kpi"]]) >= 2:
                 stat_cols[c] = (m["kpi"], m["stat"])
     skip = set(STATS) | {"kpi", "unit"} if long_format else set()
+    typed = {
+        c for c in columns if c.rsplit(".", 1)[0] in columns and c.endswith((".value", ".unit"))
+    }
     factors = declared or [
-        c for c in columns if c not in stat_cols and c.lower() not in META_COLUMNS | skip
+        c
+        for c in columns
+        if c not in stat_cols and c.lower() not in META_COLUMNS | skip and c not in typed
     ]
     points: dict[tuple[str, ...], SweepPoint] = {}
     for row in rows:
