@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reesim.cli.main import main
+from reesim.results.io import PROVENANCE_FIELDS
 from tests.conftest import MINIMAL
 
 
@@ -247,14 +248,23 @@ def test_out_files_are_written(workdir: Path, capsys: pytest.CaptureFixture[str]
     header = Path("res/r.csv").read_text().splitlines()[0]
     assert header == (
         "kpi,unit,mean,std,ci_low,ci_high,interval,p5,p5_low,p5_high,p50,p50_low,p50_high,"
-        "p95,p95_low,p95_high,n"
+        "p95,p95_low,p95_high,n,scenario,scenario_sha256,root_seed,replications,reesim_version"
     )
+    first = Path("res/r.csv").read_text().splitlines()[1].split(",")
+    provenance = json.loads(Path("res/r.json").read_text())
+    assert first[-5:] == [
+        provenance["scenario"]["name"],
+        provenance["scenario"]["sha256"],
+        str(provenance["root_seed"]),
+        "2",
+        provenance["reesim_version"],
+    ]
     assert sorted(p.name for p in Path("res").iterdir()) == [
         "r.csv",
         "r.json",
     ]  # no temp files left
     code, _, err = run(capsys, "run", "ok.yaml", "-n", "2", "-q", "--out", "res/r.txt")
-    assert code == 2 and "expected an output file ending in .json or .csv" in err
+    assert code == 2 and "expected an output file ending in .json, .csv or .xlsx" in err
 
 
 def test_quiet_prints_nothing(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -292,7 +302,7 @@ def test_series_table(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "exports.us.magnet" in out and "2025-03" in out
     code, out, _ = run(capsys, "run", "ok.yaml", "-n", "3", "--series", "exports.*", "-f", "csv")
     rows = out.splitlines()
-    assert rows[0] == "series,unit,month,mean,p5,p50,p95"
+    assert rows[0] == "series,unit,month,mean,p5,p50,p95," + ",".join(PROVENANCE_FIELDS)
     assert len(rows) == 1 + 2 * 4  # exports.total.magnet and exports.us.magnet, four months
     assert rows[1].startswith("exports.total.magnet,t,2025-01,")
     code, _, err = run(capsys, "run", "ok.yaml", "-n", "3", "--series", "nothing.*")

@@ -275,7 +275,10 @@ EXPECTED_MARKDOWN = """\
 # --- the command ------------------------------------------------------------------------------
 
 
-def test_compare_table_fits_100_columns(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_table_fits_100_columns(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
     code, out, err = cli(capsys, "compare", "base.yaml", "slow.yaml", "-n", "8")
     assert code == 0, err
     lines = out.splitlines()

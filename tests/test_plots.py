@@ -91,15 +91,45 @@ def test_cover_chart(result: RunResult) -> None:
     fig = plots.cover_chart(result, "acme")
     (ax,) = fig.axes
     assert ax.get_ylabel() == "stock cover (days of production)"
-    assert ax.get_xlabel() == "month end"
+    assert ax.get_xlabel() == "day's end"
     assert "acme" in ax.get_title(loc="left")
     median = [line for line in ax.get_lines() if line.get_label() == "median"]
     assert len(median) == 1
-    assert list(median[0].get_ydata()) == list(result.series["firms.acme.cover_days"].p50)
+    daily = result.series["firms.acme.cover_days_daily"]
+    assert len(daily.p50) == 90  # MINIMAL runs 90 days: one point per day
+    assert list(median[0].get_ydata()) == list(daily.p50)
     assert len(ax.collections) == 1  # the p5–p95 band
     assert event_lines(ax) == ["controls on"]
     assert texts(ax, "event-label") == ["controls on"]
     assert set(legend_labels(fig)) >= {"median", "p5–p95"}
+
+
+@pytest.mark.parametrize("which", ["result", "uncontrolled"])
+def test_daily_cover_agrees_with_month_ends(which: str, request: pytest.FixtureRequest) -> None:
+    run: RunResult = request.getfixturevalue(which)
+    daily = np.array(run.series["firms.acme.cover_days_daily"].mean)
+    monthly = np.array(run.series["firms.acme.cover_days"].mean)
+    ends = [(hi - plots.start_date(run)).days for _, hi in plots.month_bounds(run)]
+    assert daily[[d - 1 for d in ends]] == pytest.approx(monthly)  # the same stock at month ends
+
+
+def test_daily_cover_shows_the_lows_month_ends_miss(uncontrolled: RunResult) -> None:
+    # Ordering weekly up to a level, cover saws between deliveries inside every month.
+    daily = np.array(uncontrolled.series["firms.acme.cover_days_daily"].mean)
+    monthly = np.array(uncontrolled.series["firms.acme.cover_days"].mean)
+    assert daily.min() < monthly.min()
+
+
+def test_an_old_result_without_daily_cover_draws_month_ends(result: RunResult) -> None:
+    series = {k: v for k, v in result.series.items() if not k.endswith("_daily")}
+    old = RunResult(
+        result.provenance, result.months, result.kpis, series, result.events_per_replication,
+        result.timeline, result.inputs,
+    )  # fmt: skip
+    ax = plots.cover_chart(old, "acme").axes[0]
+    assert ax.get_xlabel() == "month end"
+    (median,) = [line for line in ax.get_lines() if line.get_label() == "median"]
+    assert list(median.get_ydata()) == list(result.series["firms.acme.cover_days"].p50)
 
 
 def test_stockouts_are_shaded_by_share_of_month_stopped(
@@ -157,13 +187,23 @@ def test_pipeline_chart(result: RunResult) -> None:
     assert pending.get_ylabel() == "pending at month end (all applicants)"
     assert len(pending.get_lines()) == 1
     assert event_lines(ax) == ["controls on"]
-    mark = [line for line in hist.get_lines() if line.get_gid() == "mark:45wd"]
-    assert len(mark) == 1 and mark[0].get_xdata()[0] == plots.STATUTORY_CALENDAR_DAYS
-    assert "45 working days ≈ 63 d" in texts(hist)
+    # MINIMAL sets no statutory limit: nothing is marked.
+    assert not [line for line in hist.get_lines() if str(line.get_gid()).startswith("mark:")]
+    assert hist.get_title(loc="left") == "Licence waits (no statutory limit)"
     assert hist.get_xlabel().startswith("filing to approval")
     waits = result.kpis["firms.acme.licence_wait_days"].values
     assert sum(p.get_height() for p in hist.patches) == sum(not math.isnan(w) for w in waits)
-    assert "beyond 45 working days" in hist.get_title(loc="left")
+
+
+@pytest.mark.parametrize(("limit", "days"), [("20wd", 28.0), ("45wd", 63.0), ("30d", 30.0)])
+def test_wait_histogram_marks_the_scenarios_own_limit(limit: str, days: float) -> None:
+    text = RANDOM.replace("    time: {dist", f"    statutory_limit: {limit}\n    time: {{dist")
+    _, hist, _ = plots.pipeline_chart(tiny(text=text)).axes
+    marks = [line for line in hist.get_lines() if str(line.get_gid()).startswith("mark:")]
+    assert [m.get_gid() for m in marks] == [f"mark:{limit}"]
+    assert marks[0].get_xdata()[0] == pytest.approx(days)  # working days at 1.4 calendar days
+    assert any(s.startswith(f"statutory limit {limit}") for s in texts(hist))
+    assert f"beyond {limit}" in hist.get_title(loc="left")
 
 
 def test_lost_production_chart(result: RunResult) -> None:
@@ -190,9 +230,9 @@ def test_forest_chart_pairs_same_seed_and_not_other_seeds(
 ) -> None:
     fig = plots.forest_chart([("base", result), ("stock", more_stock)])
     assert [ax.get_xlabel() for ax in fig.axes] == [
-        "Δ stockout_days",
-        "Δ production_lost_pct",
-        "Δ licence_wait_days",
+        "Δ stockout days (d)",
+        "Δ production lost pct (%)",
+        "Δ licence wait days (d)",
     ]
     for ax in fig.axes:
         assert [t.get_text() for t in ax.get_yticklabels()] == ["acme"]
@@ -227,7 +267,7 @@ def test_comparison_charts_overlay_each_result(result: RunResult, more_stock: Ru
     assert {"base exports", "stock exports"} <= set(legend_labels(charts["compare-exports"]))
     pipeline, hist, pending = charts["compare-pipeline"].axes
     assert len(pending.get_lines()) == 2
-    assert [line.get_gid() for line in hist.get_lines()] == ["mark:45wd"]
+    assert [line.get_gid() for line in hist.get_lines()] == []  # no limit in either scenario
     lost = charts["compare-lost-production"].axes[0]
     assert len(lost.patches) == 2 and legend_labels(charts["compare-lost-production"]) == [
         "base",
@@ -323,12 +363,34 @@ def test_sweep_factor_chart(tmp_path: Path) -> None:
     fig = plots.sweep_factor_chart(sweep, KPIS[0])
     cap, stock = fig.axes
     assert cap.get_xlabel() == "capacity" and stock.get_xlabel() == "stock (d)"
-    assert cap.get_ylabel() == "mean with 95% CI"
-    assert fig.get_suptitle() == f"{KPIS[0]} against each factor"
+    assert cap.get_ylabel() == "acme: stockout days (d)\nmean and 95% CI"
+    assert fig.get_suptitle() == "acme: stockout days against each factor"
+    # Each panel colours its points by the other factor: one colour per level of it.
+    assert legend_labels(fig) == [
+        "stock = 10d", "stock = 30d", "stock = 60d", "capacity = 1", "capacity = 2", "capacity = 4",
+    ]  # fmt: skip
     for ax in (cap, stock):
-        (points,) = ax.containers
-        assert len(points.lines[0].get_xdata()) == 9
-    assert sorted(set(stock.containers[0].lines[0].get_xdata())) == [10, 30, 60]
+        groups = ax.containers
+        assert len(groups) == 3 and sum(len(g.lines[0].get_xdata()) for g in groups) == 9
+        assert len({g.lines[0].get_color() for g in groups}) == 3
+    stock_x = {x for g in stock.containers for x in g.lines[0].get_xdata()}
+    assert sorted(stock_x) == [10, 30, 60]
+    # The stock panel's first colour is capacity 1: its points, at 10d, 30d and 60d.
+    capacity_one = stock.containers[0].lines[0]
+    assert list(capacity_one.get_xdata()) == [10, 30, 60]
+    assert list(capacity_one.get_ydata()) == pytest.approx([90, 70, 40])
+
+
+def test_many_levels_colour_by_a_colour_bar(tmp_path: Path) -> None:
+    root = make_sweep(tmp_path / "s", sobol=False)
+    text = (root / "points.csv").read_text().splitlines()
+    rows = [text[0]] + [
+        ",".join([r.split(",")[0], str(i + 1), *r.split(",")[2:]]) for i, r in enumerate(text[1:])
+    ]
+    (root / "points.csv").write_text("\n".join(rows) + "\n")  # capacity 1..9: nine levels
+    fig = plots.sweep_factor_chart(plots.read_sweep(root), KPIS[0])
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert "capacity" in labels  # the colour bar of the stock panel names the other factor
 
 
 def test_sweep_heatmap(tmp_path: Path) -> None:
@@ -341,8 +403,10 @@ def test_sweep_heatmap(tmp_path: Path) -> None:
     assert grid[0, 0] == pytest.approx(90) and grid[2, 2] == pytest.approx(25 - 60)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["10d", "30d", "60d"]
-    assert ax.get_xlabel() == "capacity" and ax.get_ylabel() == "stock"
+    assert ax.get_xlabel() == "capacity" and ax.get_ylabel() == "stock (d)"
     assert len(texts(ax)) == 9
+    (bar,) = [a for a in fig.axes if a is not ax]
+    assert bar.get_ylabel() == "acme: stockout days (d), mean"
 
 
 def test_sobol_chart(tmp_path: Path) -> None:
@@ -442,3 +506,103 @@ def test_plot_command_errors(
     assert "expected result files or one sweep directory" in capsys.readouterr().err
     assert main(["plot", "d", "-o", "figs"]) == 2
     assert "points.csv" in capsys.readouterr().err
+
+
+# --- what every chart must get right ------------------------------------------------------------
+
+
+def all_charts(result: RunResult, uncontrolled: RunResult, tmp_path: Path) -> list[plots.Chart]:
+    sweep = plots.read_sweep(make_sweep(tmp_path / "sweep"))
+    return [
+        *plots.result_charts(result),
+        *plots.result_charts(uncontrolled),
+        *plots.comparison_charts([("base", result), ("no controls", uncontrolled)]),
+        *plots.sweep_charts(sweep),
+    ]
+
+
+def test_no_axis_repeats_a_tick_label(
+    result: RunResult, uncontrolled: RunResult, tmp_path: Path
+) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import ConciseDateFormatter
+
+    # e.g. nothing lost in any run: '0 0 0 0 0' on a units axis says nothing.
+    for chart in all_charts(result, uncontrolled, tmp_path):
+        FigureCanvasAgg(chart.figure).draw()
+        for ax in chart.figure.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                if isinstance(axis.get_major_formatter(), ConciseDateFormatter):
+                    continue  # dates repeat days of the month under each month, by design
+                shown = [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+                assert len(shown) == len(set(shown)), f"{chart.slug}: repeated ticks {shown}"
+
+
+def test_titles_stay_inside_the_figure(
+    result: RunResult, uncontrolled: RunResult, tmp_path: Path
+) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    long = "Amalgamated Rare Earth Magnet Consumers of the Northern Hemisphere, Incorporated"
+    named = RunResult(
+        result.provenance, result.months, result.kpis, result.series,
+        result.events_per_replication, result.timeline,
+        {**result.inputs, "firms": {"acme": {"name": long}}},
+    )  # fmt: skip
+    charts = [*all_charts(named, uncontrolled, tmp_path)]
+    cover = charts[0].figure
+    assert "\n" in cover.axes[0].get_title(loc="left")  # wrapped, not cut
+    for chart in charts:
+        canvas = FigureCanvasAgg(chart.figure)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        box = chart.figure.bbox
+        titles = [ax.title for ax in chart.figure.axes] + [
+            ax._left_title for ax in chart.figure.axes
+        ]
+        if chart.figure._suptitle is not None:
+            titles.append(chart.figure._suptitle)
+        for text in titles:
+            if text.get_text():
+                extent = text.get_window_extent(renderer)
+                assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, (
+                    f"{chart.slug}: {text.get_text()!r} runs off the figure"
+                )
+
+
+def test_axes_name_things_not_dotted_paths(
+    result: RunResult, uncontrolled: RunResult, tmp_path: Path
+) -> None:
+    for chart in all_charts(result, uncontrolled, tmp_path):
+        for ax in chart.figure.axes:
+            for label in (ax.get_xlabel(), ax.get_ylabel()):
+                assert "firms." not in label and "authority." not in label, (chart.slug, label)
+
+
+def test_exports_colours_are_one_per_destination_across_panels(result: RunResult) -> None:
+    # Two materials with different destinations: a colour must not mean two destinations.
+    series = dict(result.series)
+    zeros = (0.0,) * len(result.months)
+    ones = (1.0,) * len(result.months)
+    for dest in ("japan", "germany", "korea", "us", "india", "vietnam", "eu", "uk", "row", "tw"):
+        material = "magnet" if dest in ("japan", "korea") else "oxide"
+        name = f"exports.{dest}.{material}"
+        series[name] = plots.Series(name, "t", ones, zeros, ones, ones)
+    series["exports.total.oxide"] = plots.Series(
+        "exports.total.oxide", "t", ones, zeros, ones, ones
+    )
+    edited = RunResult(
+        result.provenance, result.months, result.kpis, series, result.events_per_replication,
+        result.timeline, result.inputs,
+    )  # fmt: skip
+    fig = plots.exports_chart(edited)
+    colour_of: dict[str, str] = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            label = line.get_label()
+            if label.startswith("_") or str(line.get_gid()).startswith("event"):
+                continue
+            assert colour_of.setdefault(label, line.get_color()) == line.get_color()
+    destinations = {k: v for k, v in colour_of.items() if k not in ("smuggled", "seized")}
+    assert len(destinations) == 10  # more than COLORS holds
+    assert len(set(destinations.values())) == len(destinations)

@@ -132,7 +132,7 @@ def test_result_report_content(result: RunResult, report: str) -> None:
         assert text in report, text
     # chart text stays text: labels are searchable in the page
     assert "stock cover (days of production)" in report
-    assert "45 working days ≈ 63 d" in report
+    assert "Licence waits (no statutory limit)" in report  # MINIMAL sets none
 
 
 def test_inline_svg_prefixes_ids_and_drops_prologue() -> None:
@@ -200,8 +200,27 @@ def test_report_of_a_real_sweep(
     assert sweep.factors == ("authority.review.capacity", "firms.acme.stockpile.magnet")
     assert len(sweep.points) == 4 and "firms.acme.stockout_days" in sweep.kpis
     assert main(["report", "sw", "-o", "sweep.html", "-q"]) == 0
-    c = check(Path("sweep.html").read_text())
+    text = Path("sweep.html").read_text()
+    c = check(text)
     assert c.svg_in_figure == len(plots.sweep_charts(sweep)) > 0
+
+
+def test_a_sweep_report_names_its_base_and_tables_every_chosen_kpi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("t.yaml").write_text(RANDOM)
+    argv = ["sweep", "t.yaml", "-o", "sw", "-n", "2", "-q", "--set", "authority.review.capacity=3"]
+    assert main([*argv, "--vary", "firms.acme.stockpile.magnet=10d,40d"]) == 0
+    document = html.sweep_report(plots.read_sweep("sw"))
+    assert "<code>t.yaml</code>" in document  # the base scenario
+    assert "<code>authority.review.capacity=3</code>" in document  # what every point shares
+    points = document[document.index('id="points"') : document.index('id="charts"')]
+    chosen = plots.sweep_kpis(plots.read_sweep("sw"))
+    assert len(chosen) > 1
+    for kpi in chosen:  # every chosen KPI, not only the one the points are ordered by
+        assert f"<code>{kpi}</code> (" in points
+    assert "(d) mean [95% CI]" in points and "(%) mean [95% CI]" in points
 
 
 def test_report_command(

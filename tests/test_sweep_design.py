@@ -212,6 +212,8 @@ def test_auto_batch_size() -> None:
         ("a.b=[us, de],[jp]", (["us", "de"], ["jp"]), None),
         ("a.b=30d:120d", (), Range("30d", "120d")),
         ("a.b=1:100:log", (), Range(1, 100, True)),
+        ("a.b=60d:365d:10", (), Range("60d", "365d", False, 10)),
+        ("a.b=1:100:5:log", (), Range(1, 100, True, 5)),
         ("a.b=7", (7,), None),
     ],
 )
@@ -220,7 +222,19 @@ def test_parse_vary(text: str, values: tuple[object, ...], range_: Range | None)
     assert (f.path, f.values, f.range) == ("a.b", values, range_)
 
 
-@pytest.mark.parametrize("text", ["a.b", "=1,2", "a.b=", "a..b=1", "a.b=1:2:lin"])
+@pytest.mark.parametrize(
+    "text", ["a.b", "=1,2", "a.b=", "a..b=1", "a.b=1:2:lin", "a.b=1:2:1", "a.b=1:2:3.5", "a.b=1:2:3:4"]
+)
 def test_parse_vary_refuses(text: str) -> None:
     with pytest.raises(ValueError, match="expected"):
         parse_vary(text)
+
+
+def test_vary_levels_make_that_many_grid_values() -> None:
+    from reesim.experiment.design import DEFAULT_LEVELS, DesignSpec, expand
+
+    ten = expand(DesignSpec("grid", (parse_vary("a.b=60d:150d:10"),), 1, None))
+    assert len(ten) == 10
+    assert [ten.overrides(i)[0] for i in (0, 1, 9)] == ["a.b=60d", "a.b=70d", "a.b=150d"]
+    default = expand(DesignSpec("grid", (parse_vary("a.b=60d:150d"),), 1, None))
+    assert len(default) == DEFAULT_LEVELS

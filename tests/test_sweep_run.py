@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -99,9 +100,28 @@ def test_a_sweep_file_writes_manifest_parts_and_point_summaries(
     assert [(r["point"], r["replication"]) for r in table] == [
         (p, r) for p in range(6) for r in range(4)
     ]
-    assert set(table[0]) - set(store.RESERVED) == {
-        k for k in table[0] if k.startswith("firms.acme.") or k == "authority.queue_wait_days"
+    factor_columns = {
+        f"{name}{part}"
+        for name in ("authority.review.time.mean", "firms.acme.stockpile.magnet")
+        for part in ("", ".value", ".unit")
     }
+    kpi_names = {
+        k
+        for k in table[0]
+        if (k.startswith("firms.acme.") or k == "authority.queue_wait_days")
+        and k not in factor_columns
+    }
+    assert set(table[0]) - set(store.RESERVED) - factor_columns == kpi_names
+    # Every part carries its points' factors, typed, and says which columns they are.
+    part = pq.read_table(sorted(Path("out/parts").glob("*.parquet"))[0])
+    assert set(store.kpi_columns(part)) == kpi_names
+    row = next(r for r in table if r["point"] == 4)
+    assert row["authority.review.time.mean"] == "15wd"
+    assert row["authority.review.time.mean.value"] == 15.0
+    assert row["authority.review.time.mean.unit"] == "wd"
+    assert row["firms.acme.stockpile.magnet.value"] == 25.0
+    provenance = json.loads(part.schema.metadata[store.METADATA_KEY])
+    assert provenance["sweep"] == "tiny" and provenance["root_seed"] == 7
 
     points = pq.read_table("out/points.parquet").to_pylist()
     assert [p["authority.review.time.mean"] for p in points] == ["5wd"] * 3 + ["15wd"] * 3
@@ -113,8 +133,27 @@ def test_a_sweep_file_writes_manifest_parts_and_point_summaries(
     assert points[4]["replications"] == 4 and points[4]["failed"] == 0
     csv_lines = Path("out/points.csv").read_text().splitlines()
     assert len(csv_lines) == 7 and csv_lines[0].startswith(
-        "point,authority.review.time.mean,firms.acme.stockpile.magnet,replications,failed,"
+        "point,authority.review.time.mean,authority.review.time.mean.value,"
+        "authority.review.time.mean.unit,firms.acme.stockpile.magnet,"
+        "firms.acme.stockpile.magnet.value,firms.acme.stockpile.magnet.unit,replications,failed,"
     )
+    # The long form: one row per point, KPI and statistic, numbers as numbers, units beside.
+    long = pq.read_table("out/points-long.parquet")
+    kpis = manifest["kpis"]  # not the wide columns ending in .mean: a factor may (time.mean)
+    assert long.num_rows == 6 * len(kpis) * len(store.STATS)
+    assert long.schema.field("value").type == pa.float64()
+    assert long.schema.field("authority.review.time.mean.value").type == pa.float64()
+    mean_at_4 = [
+        r for r in long.to_pylist()
+        if r["point"] == 4 and r["kpi"] == "firms.acme.stockout_days" and r["statistic"] == "mean"
+    ]  # fmt: skip
+    assert len(mean_at_4) == 1 and mean_at_4[0]["value"] == pytest.approx(expected.mean)
+    assert mean_at_4[0]["unit"] == "d" and mean_at_4[0]["sweep"] == "tiny"
+    assert mean_at_4[0]["authority.review.time.mean.unit"] == "wd"
+    assert json.loads(long.schema.metadata[store.METADATA_KEY])["scenario_sha256"]
+    assert json.loads(pq.read_schema("out/points.parquet").metadata[store.METADATA_KEY])
+    long_csv = Path("out/points-long.csv").read_text().splitlines()
+    assert len(long_csv) == long.num_rows + 1 and long_csv[0].endswith(",kpi,unit,statistic,value")
     assert not Path("out/failures.csv").exists() and not Path("out/sensitivity.csv").exists()
 
 
@@ -384,7 +423,10 @@ def test_a_scenario_with_uncertainties_sweeps_them_by_default(
         ("review_time", "authority.review.time.mean"),
         ("stock", "firms.acme.stockpile.magnet"),
     ]
-    assert pq.read_table("out/points.parquet").column_names[:3] == ["point", "review_time", "stock"]
+    assert pq.read_table("out/points.parquet").column_names[:7] == [
+        "point",
+        *(f"{name}{part}" for name in ("review_time", "stock") for part in ("", ".value", ".unit")),
+    ]
 
 
 def test_an_adhoc_sweep_with_vary(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -485,9 +527,9 @@ def test_usage_errors_exit_2(workdir: Path, capsys: pytest.CaptureFixture[str]) 
     code, _, err = run(capsys, "sweep", "scenario.yaml", "-o", "out")
     assert code == 2 and "expected --vary PATH=VALUES, or an uncertainties block" in err
     code, _, err = run(capsys, "sweep", "scenario.yaml", "-o", "out", "--vary", "nonsense")
-    assert code == 2 and "--vary[1]:1:1: expected PATH=a,b,c or PATH=low:high[:log]" in err
+    assert code == 2 and "--vary[1]:1:1: expected PATH=a,b,c, PATH=low:high, PATH=low:high:N" in err
     code, _, err = run(capsys, "sweep", "sweep.yaml", "-o", "out", "-j", "1", "--sort-by", "x")
-    assert code == 2 and "expected a KPI of this sweep for --sort-by, got 'x'" in err
+    assert code == 2 and "--sort-by: expected a KPI of this sweep, got 'x'" in err
     Path("k.yaml").write_text(SWEEP.replace("kpis: [firms.acme.*", "kpis: [firms.nobody.*"))
     code, _, err = run(capsys, "sweep", "k.yaml", "-o", "k", "-j", "1")
     assert code == 2 and "expected KPIs that exist, got firms.nobody.*" in err

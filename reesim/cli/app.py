@@ -5,6 +5,7 @@ Commands live in one module each (`run.py`, `validate.py`, …) and register on 
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -12,30 +13,68 @@ import typer
 from rich.console import Console
 
 from reesim import __version__
+from reesim.cli.conventions import ConventionalGroup
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from reesim.experiment.runner import Progress as ProgressCallback
+    from reesim.results.metrics import ReplicationMetrics
+    from reesim.scenario.load import ResolvedScenario
 
 app = typer.Typer(
     name="reesim",
     help="Simulate export-licence scenarios for critical minerals.",
+    cls=ConventionalGroup,
+    # Plain help, as click writes it: paragraphs rewrapped to the terminal, nothing cut.
+    rich_markup_mode=None,
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion / --show-completion for bash, zsh, fish and PowerShell.
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
-WIDTH = 100
-"""Output width when stdout is not a terminal, so files and CI logs are stable."""
+PIPE_WIDTH = 10_000
+"""Output width when stdout is not a terminal and COLUMNS is not set: as wide as the output
+needs, so files and CI logs hold every column and every number whole."""
+
+
+def output_width() -> int | None:
+    """`COLUMNS` when set (a terminal's width, or what a user asks for), the terminal's width
+    on a terminal (None lets rich ask it), else `PIPE_WIDTH`."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if sys.stdout.isatty() else PIPE_WIDTH
 
 
 def stdout_console() -> Console:
-    return Console(width=None if sys.stdout.isatty() else WIDTH, highlight=False)
+    return Console(width=output_width(), highlight=False)
 
 
 def stderr_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def warn_before_running(resolved: ResolvedScenario, quiet: bool = False) -> None:
+    """What a user should know before results come (on stderr; not with --quiet): a run that
+    leaves the years whose holidays the calendar knows."""
+    from reesim.engine.calendar_data import scenario_calendar_warning
+
+    message = scenario_calendar_warning(resolved.scenario)
+    if message is not None and not quiet:
+        stderr_console().print(f"warning: {resolved.name}: {message}", markup=False, style="yellow")
+
+
+def probe(resolved: ResolvedScenario, seed: int) -> ReplicationMetrics | None:
+    """One replication's metrics, to check KPI and series names before the real work; None
+    when it fails (the run itself then reports the failure, with how to replay it)."""
+    from reesim.experiment.batches import simulate_and_measure
+
+    try:
+        return simulate_and_measure(resolved, seed, 0)
+    except Exception:  # noqa: BLE001 - a failing run is the command's to report
+        return None
 
 
 def _version(value: bool) -> None:
@@ -47,7 +86,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
     """Simulate export-licence scenarios for critical minerals."""

@@ -16,6 +16,8 @@ from rich.table import Table
 
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.errors import UsageError
+from reesim.report.words import counted
+from reesim.results.metrics import is_daily
 
 if TYPE_CHECKING:
     from reesim.experiment.executors import Executor
@@ -86,7 +88,8 @@ def calibrate(
         )
     observations = read_observations(data)
     pilot = runs.run([], [0])
-    check_names(observations, str(data), set(pilot.series), set(pilot.kpis), pilot.months)
+    monthly = {s for s in pilot.series if not is_daily(s)}
+    check_names(observations, str(data), monthly, set(pilot.kpis), pilot.months)
     cut = _date(holdout_from)
     fitted = [cut is None or o.date is None or o.date < cut for o in observations]
     if not any(fitted):
@@ -127,7 +130,7 @@ def calibrate(
     console = stdout_console()
     console.print(
         f"{base.name}: ABC-SMC, {len(cal.generations)} generations of {population}, "
-        f"{cal.simulations:,} values simulated x {replications} replications; "
+        f"{cal.simulations:,} values simulated x {counted(replications, 'replication')}; "
         f"{sum(fitted)} observations fitted, {len(fitted) - sum(fitted)} held out"
     )
     console.print(_posterior_table(cal))

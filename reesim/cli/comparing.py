@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reesim.cli.app import progress_bar, stdout_console
+from reesim.cli.app import progress_bar, stdout_console, warn_before_running
 from reesim.cli.compare import DEFAULT_REPLICATIONS, DEFAULT_SEED
 from reesim.errors import (
     Interrupted,
@@ -243,6 +243,8 @@ def _run(
     runs: list[RunResult] = []
     pairs: list[PairFold] = []
     if order:
+        for sha in dict.fromkeys(scenarios[i].sha256 for i in order):
+            warn_before_running(next(s for s in scenarios.values() if s.sha256 == sha), quiet)
         keep = any(r.kept_replications for r in saved.values())
         try:
             with local_executor(jobs) as executor, progress_bar(quiet, len(indices)) as progress:

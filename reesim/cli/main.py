@@ -94,15 +94,14 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _main(argv: list[str] | None) -> int:
-    import typer
-
-    # Importing a command module registers its command on `app`; each imports only typer and
-    # rich at load time, and what its command needs when it runs.
+def register_commands() -> None:
+    """Import every command module: importing one registers its command on `app`; each
+    imports only typer and rich at load time, and what its command needs when it runs."""
     from reesim.cli import (  # noqa: F401
         calibrate,
         compare,
         discover,
+        init,
         plot,
         report,
         run,
@@ -111,11 +110,17 @@ def _main(argv: list[str] | None) -> int:
         sweep,
         validate,
     )
+
+
+def _main(argv: list[str] | None) -> int:
+    import typer
+
+    register_commands()
     from reesim.cli.app import app, stderr_console
     from reesim.errors import Interrupted, ReesimError, ScenarioError
 
     try:
-        rc = app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False, prog_name="reesim")
     except Interrupted as err:
         stderr_console().print(str(err), markup=False)
         return err.exit_code

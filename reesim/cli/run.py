@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from reesim.cli.app import app, progress_bar, stdout_console
+from reesim.cli.app import app, probe, progress_bar, stdout_console, warn_before_running
 from reesim.errors import Interrupted, Terminated, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
@@ -56,7 +56,13 @@ def run(
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output on stdout.")] = Format.table,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the full result (.json or .csv).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the result: .json (everything), .csv (KPI summaries) or .xlsx (summary, "
+            "replications, series, provenance sheets).",
+        ),
     ] = None,
     series: Annotated[
         list[str] | None,
@@ -95,15 +101,29 @@ def run(
         series_markdown,
         series_tables,
     )
-    from reesim.results.io import series_csv, to_csv, to_json, write_result
+    from reesim.results.io import SUFFIXES, series_csv, to_csv, to_json, write_result
+    from reesim.results.metrics import is_daily
     from reesim.scenario.load import load_scenario
 
+    if out is not None and out.suffix.lower() not in SUFFIXES:  # checked before any work
+        raise UsageError(
+            f"expected an output file ending in {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}, "
+            f"got {str(out)!r}"
+        )
     if replay is not None and replications is not None:
         raise UsageError(
             f"--replay {replay} runs one replication; -n {replications} does not apply with it "
             "(the replication's numbers depend only on --seed and its index)"
         )
     resolved = load_scenario(scenario, set_ or ())
+    warn_before_running(resolved, quiet)
+    if series:  # checked before the run, not after it
+        from fnmatch import fnmatchcase
+
+        metrics = probe(resolved, seed)
+        names = [n for n in (metrics.series if metrics else ()) if not is_daily(n)]
+        if metrics is not None and not any(fnmatchcase(n, p) for n in names for p in series):
+            raise UsageError(f"no series matches {', '.join(series)}; there are: " + ", ".join(names))
     indices = (
         range(replay, replay + 1)
         if replay is not None
@@ -112,8 +132,10 @@ def run(
     try:
         # The pool starts before the progress bar's thread, so workers can be forked.
         with local_executor(jobs) as executor, progress_bar(quiet, len(indices)) as progress:
-            # The report's per-run charts (licence waits) need the replications.
-            keep = keep_replications or report is not None
+            # The report's per-run charts (licence waits) and a workbook's replications sheet
+            # need the replications.
+            workbook = out is not None and out.suffix.lower() == ".xlsx"
+            keep = keep_replications or report is not None or workbook
             result = run_scenario(resolved, indices, seed, executor, jobs, progress, keep)
     except (KeyboardInterrupt, Terminated) as exc:
         raise Interrupted(
@@ -133,7 +155,8 @@ def run(
     chosen = select_series(result, series) if series else []
     if series and not chosen:
         raise UsageError(
-            f"no series matches {', '.join(series)}; there are: " + ", ".join(result.series)
+            f"no series matches {', '.join(series)}; there are: "
+            + ", ".join(s for s in result.series if not is_daily(s))
         )
     if quiet:
         return

@@ -1,4 +1,4 @@
-"""`reesim schema`: the JSON Schema of the scenario format."""
+"""`reesim schema`: the JSON Schema of scenario files as written, for editors."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ from reesim.cli.app import app
 
 @app.command()
 def schema() -> None:
-    """Print the JSON Schema of the scenario format (for editors and linters)."""
-    from reesim.scenario.schema import Scenario
+    """Print the JSON Schema of scenario files (for editors: see the README's editor set-up)."""
+    from reesim.scenario.editor_schema import editor_schema
 
-    document = Scenario.model_json_schema(by_alias=True)
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "reesim scenario"
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    sys.stdout.write(json.dumps(editor_schema(), indent=2) + "\n")

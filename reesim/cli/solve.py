@@ -12,6 +12,7 @@ import typer
 
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.errors import Problem, ScenarioError, UsageError
+from reesim.report.words import counted
 
 if TYPE_CHECKING:  # what the command needs is imported when it runs: --help stays light
     from reesim.questions.parameter import Axis
@@ -113,7 +114,7 @@ def solve(
 
     def listen(overrides: str, n: int) -> None:
         if show:
-            console.print(f"[dim]{overrides}: {n} replications[/dim]")
+            console.print(f"[dim]{overrides}: {counted(n, 'replication')}[/dim]")
 
     runs = ScenarioRuns(doc, tuple(set_ or ()), seed, local_executor(jobs), jobs, listen)
     # Both ends must be valid scenarios before anything runs: every problem at once.

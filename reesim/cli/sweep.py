@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import shlex
 import sys
 import time
@@ -15,9 +14,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.cli.app import app, probe, stderr_console, stdout_console, warn_before_running
 from reesim.errors import Interrupted, SimulationError, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
+from reesim.report.words import counted
 
 if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a sweep runs
     from reesim.experiment.executors import Executor
@@ -49,7 +49,7 @@ def sweep(
             "--jobs",
             min=1,
             max=MAX_WORKERS,
-            help="Worker processes (default: all cores; 1 runs here).",
+            help="Local worker processes (default 1: runs in this process, as every command).",
         ),
     ] = None,
     scheduler: Annotated[
@@ -95,7 +95,7 @@ def sweep(
         list[str] | None,
         typer.Option(
             "--vary",
-            help="Scenario only: a factor, PATH=a,b,c or PATH=low:high[:log].",
+            help="Scenario only: a factor, PATH=a,b,c or a range PATH=low:high[:N][:log] (N levels; default 5 in a grid).",
         ),
     ] = None,
     replications: Annotated[
@@ -169,6 +169,9 @@ def sweep(
             command=_command(target, adhoc),
             doc=doc,
         )
+    if sort_by is not None:
+        _check_sort_by(plan, sort_by)
+    warn_before_running(plan.base, quiet)
     try:
         with ExitStack() as stack:
             executor, workers, name = _executor(
@@ -199,7 +202,7 @@ def sweep(
     if outcome.failed:
         first = outcome.failures[0] if outcome.failures else {}
         raise SimulationError(
-            f"{outcome.failed} of {outcome.done} replications failed (all in "
+            f"{outcome.failed} of {counted(outcome.done, 'replication')} failed (all in "
             f"{outcome.out_dir / 'failures.csv'}); first: point {first.get('point')}, replication "
             f"{first.get('replication')}: {first.get('error')}; replay it with: {first.get('replay')}",
             replication=first.get("replication"),
@@ -215,6 +218,26 @@ def _resume_command(target: Path, out: Path, adhoc: dict[str, Any] | None) -> st
     """The command that finishes this sweep, as it can be pasted."""
     words = shlex.split(_command(target, adhoc)) if adhoc else ["reesim", "sweep", str(target)]
     return shlex.join([*words, "-o", str(out), "--resume"])
+
+
+def _check_sort_by(plan: SweepPlan, kpi: str) -> None:
+    """Refuse an unknown --sort-by before the sweep runs: the KPI names come from one
+    replication of the base scenario (every replication yields the same names)."""
+    import difflib
+    from fnmatch import fnmatchcase
+
+    metrics = probe(plan.base, plan.seed)
+    if metrics is None:
+        return
+    names = list(metrics.kpis)
+    kept = [n for n in names if not plan.kpis or any(fnmatchcase(n, k) for k in plan.kpis)]
+    if kpi not in kept:
+        close = difflib.get_close_matches(kpi, kept, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(
+            f"--sort-by: expected a KPI of this sweep, got {kpi!r}{hint}; there are: "
+            + ", ".join(kept)
+        )
 
 
 def _command(target: Path, options: dict[str, Any]) -> str:
@@ -241,7 +264,7 @@ def _executor(
     if scheduler is None and dask_local is None:
         if tls_given:
             raise UsageError("expected --scheduler tls://... with --tls-ca, --tls-cert, --tls-key")
-        workers = jobs or os.cpu_count() or 1
+        workers = jobs or 1
         kind = "in-process" if workers == 1 else "local processes"
         local = local_executor(workers)
         stack.enter_context(local)  # the pool starts before any progress thread
@@ -342,7 +365,7 @@ def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: in
     failed = f", {outcome.failed} failed" if outcome.failed else ""
     console.print(
         f"{plan.name}: {plan.design.kind} design, {outcome.points} points x "
-        f"{plan.replications} replications; {outcome.done}/{outcome.replications} done{failed}; "
+        f"{counted(plan.replications, 'replication')}; {outcome.done}/{outcome.replications} done{failed}; "
         f"{outcome.ran} run now in {outcome.wall_s:.1f} s ({outcome.status})",
         markup=False,
     )
@@ -357,23 +380,30 @@ def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: in
     factors = [f.name for f in plan.design.factors]
     shown = factors[:FACTOR_COLUMNS]
     headers = _short_names(shown)
-    for title, rows in ((f"highest {kpi}", best), (f"lowest {kpi}", worst)):
+    from reesim.report.fit import Col, FittedTable
+    from reesim.results.metrics import kpi_unit
+
+    unit = kpi_unit(kpi)
+    for title, rows in ((f"highest {kpi} ({unit})", best), (f"lowest {kpi} ({unit})", worst)):
         if not rows:
             continue
-        table = Table(title=title, title_justify="left")
-        table.add_column("point", justify="right")
-        for name in headers:
-            table.add_column(name, justify="right", overflow="fold")
-        table.add_column("mean", justify="right", no_wrap=True)
-        table.add_column("95% CI", justify="right", no_wrap=True)
-        for row in rows:
-            ci = (row[f"{kpi}.ci_low"], row[f"{kpi}.ci_high"])
-            table.add_row(
-                str(row["point"]),
-                *(_value(row[n]) for n in shown),
-                _num(row[f"{kpi}.mean"]),
-                "-" if any(_nan(c) for c in ci) else f"{_num(ci[0])} .. {_num(ci[1])}",
-            )
+        cis = [(row[f"{kpi}.ci_low"], row[f"{kpi}.ci_high"]) for row in rows]
+        table = FittedTable(
+            [
+                Col("point", [str(row["point"]) for row in rows], number=True, justify="right"),
+                *(
+                    # Later factors are left out first when the table does not fit.
+                    Col(header, [_value(row[n]) for row in rows], number=True,
+                        drop=len(shown) - i, justify="right")
+                    for i, (header, n) in enumerate(zip(headers, shown, strict=True))
+                ),  # fmt: skip
+                Col(f"mean ({unit})", [_num(row[f"{kpi}.mean"]) for row in rows], number=True,
+                    justify="right"),
+                Col("95% CI", ["-" if any(_nan(c) for c in ci) else f"{_num(ci[0])} .. {_num(ci[1])}"
+                               for ci in cis], number=True, justify="right"),
+            ],  # fmt: skip
+            title=title,
+        )
         console.print(table)
     if len(factors) > len(shown):
         console.print(f"[dim]{len(factors) - len(shown)} more factors in points.csv[/dim]")

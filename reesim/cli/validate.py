@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from reesim.cli.app import app, stdout_console
+from reesim.cli.app import app, stdout_console, warn_before_running
 from reesim.errors import Problem, ScenarioError
 
 
@@ -27,6 +27,7 @@ def validate(
         except ScenarioError as err:
             problems.extend(err.problems)
             continue
+        warn_before_running(resolved, quiet)
         if not quiet:
             stdout_console().print(
                 f"ok   {path}  ({resolved.name}, {len(resolved.changes)} timeline "

@@ -4,10 +4,18 @@
                             version, started/finished, status, counts, attempts
     DIR/parts/*.parquet     per-replication results (point, replication, seed, events, error,
                             one column per KPI), one file per finished task, written atomically
-    DIR/points.parquet      per point: factor values, replications, failures and for each KPI
-    DIR/points.csv            mean, std, 95% CI, p5, p50, p95 and n (`<kpi>.mean`, ...)
+    DIR/points.parquet      per point, wide: factor values (as written, and `<factor>.value` /
+    DIR/points.csv            `<factor>.unit`), replications, failures and for each KPI mean,
+                            std, 95% CI, p5, p50, p95 and n (`<kpi>.mean`, ...)
+    DIR/points-long.parquet the same in long form: one row per point, KPI and statistic, with
+    DIR/points-long.csv       the factors' numeric values and units, the KPI's unit, and the
+                            sweep's name and scenario SHA-256 on every row
     DIR/failures.csv        replications that raised, with the command that replays each
     DIR/sensitivity.csv     sobol designs: first-order and total indices with 95% CIs per KPI
+
+Every Parquet file carries the sweep's provenance in its schema metadata (key ``reesim``: reesim
+version, sweep name, base scenario path and SHA-256, root seed, design); parts also carry their
+points' factor values, so a part can be analysed on its own.
 
 `sweep.execute_sweep` runs a sweep into this directory; each finished task is written as one
 Parquet part (temporary file, fsync, rename). Each row carries its point's key (a hash of what
@@ -51,7 +59,18 @@ from reesim.results.stats import CONFIDENCE, mean_intervals
 FORMAT = 1
 MANIFEST = "sweep.json"
 PARTS = "parts"
-OUTPUTS = ("points.parquet", "points.csv", "failures.csv", "sensitivity.csv")
+OUTPUTS = (
+    "points.parquet",
+    "points.csv",
+    "points-long.parquet",
+    "points-long.csv",
+    "failures.csv",
+    "sensitivity.csv",
+)
+METADATA_KEY = b"reesim"
+"""Schema-metadata key of the provenance (JSON) in every Parquet file of a sweep."""
+FACTORS_KEY = b"reesim.factor_columns"
+"""Schema-metadata key listing a part's factor columns (JSON), which are not KPIs."""
 RESERVED = ("point", "replication", "seed", "point_key", "events", "error")
 STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
 ROWS_PER_CHUNK = 200_000
@@ -95,8 +114,11 @@ def write_part(
     outcomes: Sequence[BatchOutcome],
     keys: Sequence[str],
     keep: Callable[[str], bool] = lambda _: True,
+    design: Design | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> None:
-    """One task's replications as a Parquet file, written atomically."""
+    """One task's replications as a Parquet file, written atomically; with `design`, each row
+    also carries its point's factor values (as written, numeric value and unit)."""
     rows: list[tuple[int, int, int, int, str | None, dict[str, float]]] = []
     for o in outcomes:
         rows += [(o.point, m.replication, o.seed, m.events, None, m.kpis) for m in o.metrics]
@@ -118,13 +140,24 @@ def write_part(
         "events": pa.array([r[3] for r in rows], pa.int64()),
         "error": pa.array([r[4] for r in rows], pa.string()),
     }
+    factor_names: list[str] = []
+    if design is not None:
+        points = [r[0] for r in rows]
+        for name, arr in factor_columns(design):
+            columns[name] = arr.take(pa.array(points, pa.int64()))
+            factor_names.append(name)
     for name in names:
         columns[name] = pa.array(
             [r[5].get(name) if r[4] is None else None for r in rows], pa.float64()
         )
+    table = pa.table(columns)
+    metadata = {FACTORS_KEY: json.dumps(factor_names).encode()}
+    if provenance is not None:
+        metadata[METADATA_KEY] = json.dumps(provenance).encode()
+    table = table.replace_schema_metadata(metadata)
     tmp = temporary_sibling(path)
     try:
-        pq.write_table(pa.table(columns), tmp)
+        pq.write_table(table, tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -172,7 +205,7 @@ def scan_parts(
                 f"{moved}, its replications run again"
             )
             continue
-        names = [n for n in table.column_names if n not in RESERVED]
+        names = kpi_columns(table)
         rows = table.to_pydict()
         for i in range(table.num_rows):
             point, rep = rows["point"][i], rows["replication"][i]
@@ -188,6 +221,13 @@ def scan_parts(
             kpis = None if error is not None else {n: _nan_for_none(rows[n][i]) for n in names}
             add(point, rep, rows["seed"][i], kpis, error)
     return done, problems
+
+
+def kpi_columns(table: pa.Table) -> list[str]:
+    """A part's KPI columns: all but the bookkeeping and the factor columns it lists."""
+    meta = table.schema.metadata or {}
+    factors = set(json.loads(meta[FACTORS_KEY])) if FACTORS_KEY in meta else set()
+    return [n for n in table.column_names if n not in RESERVED and n not in factors]
 
 
 def _nan_for_none(v: float | None) -> float:
@@ -359,11 +399,12 @@ def write_points(
     design: Design,
     kpis: Sequence[str],
     rows: Sequence[tuple[int, int, dict[str, tuple[float, ...]]]],
+    provenance: dict[str, Any] | None = None,
 ) -> None:
-    """points.parquet and points.csv, atomically: one row per point of (replications that
-    ran, replications that failed, {kpi: the STATS values}); a KPI missing at a point is NaN
-    with n = 0."""
-    factor_cols = _factor_columns(design)
+    """points.parquet and points.csv (wide), and points-long.parquet and points-long.csv,
+    atomically, from one row per point of (replications that ran, replications that failed,
+    {kpi: the STATS values}); a KPI missing at a point is NaN with n = 0."""
+    factor_cols = factor_columns(design)
     schema = pa.schema(
         [
             ("point", pa.int64()),
@@ -385,20 +426,88 @@ def write_points(
             else:
                 arrays.append(pa.array(values, pa.float64(), from_pandas=True))
     table = pa.Table.from_arrays(arrays, schema=schema)
-    tmp = temporary_sibling(out / "points.parquet")
+    _write_table(out, "points", table, provenance)
+    _write_table(out, "points-long", _long_points(table, factor_cols, kpis, provenance), provenance)
+
+
+def _long_points(
+    wide: pa.Table,
+    factor_cols: Sequence[tuple[str, pa.Array]],
+    kpis: Sequence[str],
+    provenance: dict[str, Any] | None,
+) -> pa.Table:
+    """One row per point, KPI and statistic: the point's factors (as written, value, unit),
+    the KPI, its unit, the statistic and its value (n as a number like the others)."""
+    from reesim.results.metrics import kpi_unit
+
+    points = len(wide)
+    repeat = len(kpis) * len(STATS)
+    index = pa.array(np.repeat(np.arange(points), repeat), pa.int64())
+    prov = provenance or {}
+    columns: dict[str, pa.Array] = {
+        "sweep": pa.array([str(prov.get("sweep", ""))] * (points * repeat), pa.string()),
+        "scenario_sha256": pa.array(
+            [str(prov.get("scenario_sha256", ""))] * (points * repeat), pa.string()
+        ),
+        "point": index,
+    }
+    for name, arr in factor_cols:
+        columns[name] = arr.take(index)
+    columns["kpi"] = pa.array(
+        np.tile(np.repeat(np.array(kpis, dtype=object), len(STATS)), points).tolist(), pa.string()
+    )
+    columns["unit"] = pa.array(
+        np.tile(
+            np.repeat(np.array([kpi_unit(k) for k in kpis], dtype=object), len(STATS)), points
+        ).tolist(),
+        pa.string(),
+    )
+    columns["statistic"] = pa.array(
+        np.tile(np.array(STATS, dtype=object), points * len(kpis)).tolist(), pa.string()
+    )
+    values = np.empty((points, len(kpis), len(STATS)))
+    for j, k in enumerate(kpis):
+        for s, stat in enumerate(STATS):
+            values[:, j, s] = np.asarray(
+                wide.column(f"{k}.{stat}").to_numpy(zero_copy_only=False), dtype=float
+            )
+    columns["value"] = pa.array(values.reshape(-1), pa.float64())
+    return pa.table(columns)
+
+
+def _write_table(out: Path, stem: str, table: pa.Table, provenance: dict[str, Any] | None) -> None:
+    """`stem`.parquet (with the provenance in its metadata) and `stem`.csv, atomically."""
+    if provenance is not None:
+        table = table.replace_schema_metadata({METADATA_KEY: json.dumps(provenance).encode()})
+    tmp = temporary_sibling(out / f"{stem}.parquet")
     try:
         pq.write_table(table, tmp)
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, out / "points.parquet")
+        os.replace(tmp, out / f"{stem}.parquet")
     finally:
         tmp.unlink(missing_ok=True)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(schema.names)
+    writer.writerow(table.schema.names)
     for row in zip(*(c.to_pylist() for c in table.columns), strict=True):
         writer.writerow([_csv(v) for v in row])
-    atomic_write_text(out / "points.csv", buf.getvalue())
+    atomic_write_text(out / f"{stem}.csv", buf.getvalue())
+
+
+def provenance_of(plan: SweepPlan) -> dict[str, Any]:
+    """What every output file of a sweep says produced it."""
+    return {
+        "reesim_version": __version__,
+        "sweep": plan.name,
+        "source": plan.source,
+        "scenario_path": plan.base.path,
+        "scenario_sha256": plan.base.sha256,
+        "set": list(plan.base_sets),
+        "root_seed": plan.seed,
+        "replications": plan.replications,
+        "design": plan.design.kind,
+    }
 
 
 def column_stats(
@@ -448,6 +557,32 @@ def column_stats(
 def _replay(plan: SweepPlan, point: int, replication: int, seed: int) -> str:
     sets = " ".join(f"--set {shlex.quote(o)}" for o in plan.overrides(point))
     return f"reesim run {shlex.quote(plan.base.path)} {sets} --seed {seed} --replay {replication}"
+
+
+def factor_columns(design: Design) -> list[tuple[str, pa.Array]]:
+    """Three columns per factor, one value per design point: `<factor>` as written (numbers as
+    numbers, anything else as text), `<factor>.value` the number in its unit (NaN where the
+    value is not a number or a quantity) and `<factor>.unit` that unit (``wd``, ``d``, ``kg``,
+    ``kg/d``; empty for a plain number)."""
+    out = []
+    for (name, written), f in zip(_factor_columns(design), design.factors, strict=True):
+        i = design.factors.index(f)
+        magnitudes = [_magnitude(p[i]) for p in design.points]
+        out += [
+            (name, written),
+            (f"{name}.value", pa.array([m[0] for m in magnitudes], pa.float64())),
+            (f"{name}.unit", pa.array([m[1] for m in magnitudes], pa.string())),
+        ]
+    return out
+
+
+def _magnitude(value: Any) -> tuple[float, str]:
+    from reesim.scenario.units import parse_magnitude
+
+    try:
+        return parse_magnitude(value)
+    except (ValueError, TypeError):
+        return math.nan, ""
 
 
 def _factor_columns(design: Design) -> list[tuple[str, pa.Array]]:
@@ -553,6 +688,15 @@ class PointsTable:
     kpis: tuple[str, ...]
 
 
+def read_points_long(out: Path) -> dict[str, list[Any]]:
+    """points-long.parquet as columns of plain values (see the module docstring)."""
+    path = out / "points-long.parquet"
+    if not path.is_file():
+        raise UsageError(f"expected a finished sweep with {path.name}, got {str(out)!r}")
+    columns: dict[str, list[Any]] = pq.read_table(path).to_pydict()
+    return columns
+
+
 def read_points(out: Path) -> PointsTable:
     """The per-point summaries of the sweep in `out`; UsageError if it is not a finished sweep."""
     manifest = _read_manifest(out / MANIFEST)
@@ -563,11 +707,12 @@ def read_points(out: Path) -> PointsTable:
     design = Design.from_dict(manifest["design"])
     columns = pq.read_table(out / "points.parquet").to_pydict()
     factor_names = {f.name for f in design.factors}
-    kpis = tuple(
-        dict.fromkeys(
-            c.rsplit(".", 1)[0]
-            for c in columns
-            if c not in factor_names and c not in ("point", "replications", "failed")
-        )
-    )
+    not_kpis = {
+        *factor_names,
+        *(f"{n}.{part}" for n in factor_names for part in ("value", "unit")),
+        "point",
+        "replications",
+        "failed",
+    }
+    kpis = tuple(dict.fromkeys(c.rsplit(".", 1)[0] for c in columns if c not in not_kpis))
     return PointsTable(tuple((f.name, f.path) for f in design.factors), columns, kpis)

@@ -27,6 +27,7 @@ from reesim.experiment.store import (
     _replay,
     _sensitivity,
     column_stats,
+    provenance_of,
     write_points,
 )
 from reesim.experiment.sweepfile import SweepPlan
@@ -114,7 +115,7 @@ class PointSummaries:
             for j, name in enumerate(kpis):
                 if name in stats:
                     means[p, j] = stats[name][0]
-        write_points(out, design, kpis, rows)
+        write_points(out, design, kpis, rows, provenance_of(plan))
         self._write_failures(out, outcome)
         outcome.kpis = list(kpis)
         outcome.done, outcome.failed = self.done, self.failed

@@ -27,7 +27,7 @@ import numpy as np
 
 from reesim.errors import Terminated, UsageError
 from reesim.experiment.batches import Batch, BatchOutcome, ReplicationModel, run_batches
-from reesim.experiment.design import auto_batch_size, plan_batches
+from reesim.experiment.design import Design, auto_batch_size, plan_batches
 from reesim.experiment.executors import Executor
 from reesim.experiment.store import (
     MANIFEST,
@@ -40,6 +40,7 @@ from reesim.experiment.store import (
     _read_manifest,
     _utc,
     _write_manifest,
+    provenance_of,
     scan_parts,
     write_part,
 )
@@ -183,6 +184,8 @@ def _execute(
         failed=failed_before,
         remaining=remaining,
         points_done=int(np.sum(remaining == 0)),
+        design=plan.design,
+        provenance=provenance_of(plan),
     )
 
     def report() -> None:
@@ -272,6 +275,9 @@ class _Run:
     seq: int = 0
     checked: bool = False
     _keep: dict[str, bool] = field(default_factory=dict)
+    design: Design | None = None
+    """The plan's design: each part carries its points' factor values."""
+    provenance: dict[str, Any] | None = None
 
     def keep(self, name: str) -> bool:
         found = self._keep.get(name)
@@ -288,6 +294,8 @@ class _Run:
             outcomes,
             self.keys,
             self.keep,
+            self.design,
+            self.provenance,
         )
         for o in outcomes:
             n = len(o.metrics) + len(o.failures)

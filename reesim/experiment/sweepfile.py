@@ -316,7 +316,7 @@ def adhoc_plan(
     command: str = "",
     doc: Document | None = None,
 ) -> SweepPlan:
-    """A sweep of a scenario from ``--vary PATH=a,b,c`` / ``--vary PATH=low:high[:log]``
+    """A sweep of a scenario from ``--vary PATH=a,b,c`` / ``--vary PATH=low:high[:N][:log]``
     options, or over the scenario's uncertainties when there are none."""
     doc = doc or read_document(scenario)
     set_origins = tuple(
@@ -355,7 +355,7 @@ def adhoc_plan(
             [Problem(source, where.line if where else 0, where.col if where else 0, "", str(err))]
         ) from None
     plan = SweepPlan(
-        name=Path(doc.source).stem,
+        name=base.name,  # the scenario's own name, as results and reports call it
         source=doc.source,
         text=command,
         document=doc,
@@ -372,26 +372,46 @@ def adhoc_plan(
     return plan
 
 
+VARY_FORMS = "PATH=a,b,c, PATH=low:high, PATH=low:high:N or PATH=low:high[:N]:log"
+
+
 def parse_vary(text: str) -> Factor:
-    """``path=a,b,c`` (values, each read as YAML) or ``path=low:high`` / ``path=low:high:log``."""
+    """``--vary`` text: ``path=a,b,c`` (values, each read as YAML), or a range
+    ``path=low:high`` with optional ``:N`` levels and ``:log`` (``60d:365d:10``,
+    ``1:100:5:log``). A range without levels gets `design.DEFAULT_LEVELS` in a grid, or one
+    value per sample in a sampled design."""
     path, sep, values = text.partition("=")
     path = path.strip()
     if not sep or not path or not values.strip():
         raise ValueError(
-            f"expected PATH=a,b,c or PATH=low:high[:log], such as "
-            f"authority.review.time.mean=30wd,45wd,60wd, got {text!r}"
+            f"expected {VARY_FORMS}, such as authority.review.time.mean=30wd,45wd,60wd, "
+            f"got {text!r}"
         )
     parse_dotted(path)
     items = _split_top(values, ",")
     if len(items) == 1:
-        bounds = _split_top(values, ":")
-        if len(bounds) in (2, 3):
-            log = len(bounds) == 3
-            if log and bounds[2].strip() != "log":
-                raise ValueError(f"expected low:high or low:high:log, got {values!r}")
-            low, high = (parse_scalar(b.strip()) for b in bounds[:2])
-            return Factor(path, path, range=Range(low, high, log))
+        bounds = [b.strip() for b in _split_top(values, ":")]
+        if len(bounds) >= 2:
+            return Factor(path, path, range=_vary_range(bounds, values))
     return Factor(path, path, tuple(parse_scalar(v.strip()) for v in items))
+
+
+def _vary_range(bounds: list[str], text: str) -> Range:
+    low, high, *rest = bounds
+    log = bool(rest) and rest[-1] == "log"
+    if log:
+        rest = rest[:-1]
+    levels = None
+    if len(rest) == 1 and rest[0].isdigit():
+        levels = int(rest[0])
+    elif rest:
+        raise ValueError(
+            f"expected low:high, low:high:N (N levels, a whole number) or low:high[:N]:log, "
+            f"got {text!r}"
+        )
+    if levels is not None and levels < 2:
+        raise ValueError(f"expected at least 2 levels, got {levels} in {text!r}")
+    return Range(parse_scalar(low), parse_scalar(high), log, levels)
 
 
 def _split_top(text: str, sep: str) -> list[str]:

@@ -13,6 +13,7 @@ from rich.text import Text
 from reesim.questions.cost import CostSolution
 from reesim.questions.solve import Solution
 from reesim.report.tables import fmt
+from reesim.report.words import counted
 
 VERDICT_STYLE = {"met": "green", "missed": "red", "open": "yellow"}
 
@@ -29,7 +30,7 @@ def bound_side(op: str) -> str:
 def answer_line(solution: Solution) -> Text:
     s, axis = solution.settings, solution.axis
     what = f"{s.direction} {axis.path} meeting every target with {s.confidence:.0%} confidence"
-    spent = f"{solution.replications:,} replications at {len(solution.candidates)} values"
+    spent = f"{counted(solution.replications, 'replication')} at {len(solution.candidates)} values"
     if solution.answer is None:
         return Text(f"no {what} in {axis.text(axis.low)}..{axis.text(axis.high)}; {spent}")
     text = Text(f"{what}: ")
@@ -89,7 +90,7 @@ def cost_line(cost: CostSolution) -> Text:
     text.append(cost.best.text, style="bold")
     text.append(
         f", {fmt(cost.best.mean)} (95% CI {fmt(cost.best.low)} .. {fmt(cost.best.high)}); "
-        f"values within noise of it: {lo} .. {hi}; {cost.replications:,} replications"
+        f"values within noise of it: {lo} .. {hi}; {counted(cost.replications, 'replication')}"
     )
     return text
 

@@ -19,7 +19,9 @@ from rich.table import Table
 from rich.text import Text
 
 from reesim import __version__
+from reesim.report.fit import Col, FittedTable
 from reesim.report.tables import fmt, interval_text
+from reesim.report.words import counted
 from reesim.results.compare import Comparison, KpiComparison, Pairing, describe_replications
 from reesim.results.gates import GateOutcome, GateReport, Observation
 from reesim.results.inputs_diff import ABSENT, UNKNOWN, InputChange
@@ -165,7 +167,7 @@ def footnote(compared: Compared) -> str:
 def title(c: Comparison, compared: Compared) -> str:
     i = compared.labels.index(c.candidate)
     n = len(compared.results[i].provenance.replications)
-    return f"{c.candidate} vs {c.baseline} (baseline), {n} replications: {pairing_text(c)}"
+    return f"{c.candidate} vs {c.baseline} (baseline), {counted(n, 'replication')}: {pairing_text(c)}"
 
 
 def _groups(names: Sequence[str]) -> Iterator[tuple[str, str, str]]:
@@ -200,31 +202,45 @@ def inputs_table(compared: Compared) -> RenderableType:
     return table
 
 
-def comparison_table(c: Comparison, compared: Compared) -> Table:
-    table = Table(
-        title=Text(title(c, compared) + "; mean, 95% CI"),
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-        show_edge=False,
-        pad_edge=False,
-    )
-    table.add_column("KPI", no_wrap=True)
-    table.add_column("unit", style="dim", no_wrap=True)
-    table.add_column(Text(c.baseline), justify="right", no_wrap=True)
-    table.add_column(Text(c.candidate), justify="right", no_wrap=True)
-    table.add_column("Δ", justify="right", no_wrap=True)
-    table.add_column("Δ 95% CI", justify="right", no_wrap=True)
-    table.add_column("rel", justify="right", no_wrap=True)
-    table.add_column("sig", justify="center", no_wrap=True)
+def comparison_table(c: Comparison, compared: Compared) -> FittedTable:
+    """KPI by KPI, fitted to the width it is printed at: the relative change and then the two
+    means are left out before any number would be cut."""
+    headers = ("unit", c.baseline, c.candidate, "Δ", "Δ 95% CI", "rel")
+    names: list[str | Text | None] = []
+    cells: list[list[str | Text | None]] = [[] for _ in headers]
+    signs: list[str | Text | None] = []
     for group, measure, name in _groups([k for k in compared.kpis if k in c.kpis]):
         if group:
-            table.add_row(Text(group, style="bold"))  # Text: names are never markup
+            names.append(Text(group, style="bold"))  # Text: names are never markup
+            for column in cells:
+                column.append(None)
+            signs.append(None)
         row = c.kpis[name]
         unit, _, _, *rest = _value_cells(c, row)
         means = (compact_interval(row.baseline), compact_interval(row.candidate))
-        cells = (f"  {measure}", unit, *means, *rest)
-        table.add_row(*map(Text, cells), Text(marker(row), style="bold yellow"))
-    return table
+        names.append(Text(f"  {measure}"))
+        for column, value in zip(cells, (unit, *means, *rest), strict=True):
+            column.append(Text(value))
+        signs.append(Text(marker(row), style="bold yellow"))
+    drop = {1: 2, 2: 3, 5: 1}  # column index -> rank: rel first, then the baseline, the candidate
+    return FittedTable(
+        [
+            Col("KPI", names),
+            *(
+                Col(
+                    Text(header),
+                    column,
+                    number=i > 0,
+                    drop=drop.get(i, 0),
+                    justify="left" if i == 0 else "right",
+                    style="dim" if i == 0 else "",
+                )
+                for i, (header, column) in enumerate(zip(headers, cells, strict=True))
+            ),
+            Col("sig", signs, number=True, justify="center"),
+        ],
+        title=Text(title(c, compared) + "; mean, 95% CI"),
+    )
 
 
 def compact_interval(s: Summary | None) -> str:

@@ -24,7 +24,9 @@ from typing import Any
 from reesim import __version__
 from reesim.report import plots
 from reesim.report.tables import fmt, mean_ci
+from reesim.report.words import counted
 from reesim.results.io import atomic_write_text
+from reesim.results.metrics import kpi_unit
 from reesim.results.result import Kpi, RunResult
 
 CSS = """
@@ -418,7 +420,7 @@ def result_report(result: RunResult) -> str:
     ]
     description = str(result.inputs.get("description") or "")
     lead = (
-        f"{description} {len(p.replications)} replications, root seed {p.root_seed}, "
+        f"{description} {counted(len(p.replications), 'replication')}, root seed {p.root_seed}, "
         f"reesim {p.reesim_version}."
     ).strip()
     return page(f"reesim: {p.scenario_name}", lead, sections)
@@ -505,19 +507,15 @@ def comparison_report(runs: plots.Labelled, patterns: Sequence[str] = plots.DEFA
 
 
 def sweep_report(sweep: plots.Sweep, patterns: Sequence[str] = ()) -> str:
-    """A sweep directory: its manifest, the design points at both ends of the first chosen KPI,
+    """A sweep directory: its base scenario with the overrides every point shares, the design,
+    the design points at both ends of the first chosen KPI with every chosen KPI beside them,
     the Sobol indices, and the sweep charts."""
     kpis = plots.sweep_kpis(sweep, patterns)
-    manifest_rows = [
-        (_esc(k), _esc(_short(v)))
-        for k, v in sweep.manifest.items()
-        if isinstance(v, str | int | float | bool) or v is None
-    ]
-    manifest_rows.append(("factors", "<br>".join(f"<code>{_esc(f)}</code>" for f in sweep.factors)))
-    manifest_rows.append(("points", _esc(len(sweep.points))))
-    sections = [Section("sweep", "Sweep", _table(["", ""], manifest_rows))]
+    sections = [Section("sweep", "Sweep", _sweep_html(sweep))]
     if kpis:
-        sections.append(Section("points", f"Points by {kpis[0]}", _points_html(sweep, kpis[0])))
+        sections.append(
+            Section("points", f"Points by {kpis[0]}", _points_html(sweep, kpis[0], kpis))
+        )
     if sweep.sensitivity:
         rows = [
             [
@@ -544,26 +542,66 @@ def sweep_report(sweep: plots.Sweep, patterns: Sequence[str] = ()) -> str:
     return page(f"reesim sweep: {name}", f"Sweep directory {sweep.path}.", sections)
 
 
-def _points_html(sweep: plots.Sweep, kpi: str, each_end: int = 10) -> str:
+def _sweep_html(sweep: plots.Sweep) -> str:
+    """The base scenario (path, name, SHA-256), its `set:` overrides, the command or file that
+    made the sweep, and the design: what every point shares, then what varies."""
+    m = sweep.manifest
+    scenario = _mapping(m.get("scenario"))
+    made = _mapping(m.get("sweep"))
+    spec = _mapping(made.get("spec"))
+    overrides = spec.get("set") or []
+    if isinstance(overrides, dict):
+        overrides = [f"{k}={v}" for k, v in overrides.items()]
+    rows: list[tuple[str, str]] = [
+        ("base scenario", f"<code>{_esc(scenario.get('path', ''))}</code>"),
+        ("scenario name", _esc(scenario.get("name", ""))),
+        ("scenario sha256", f"<code>{_esc(scenario.get('sha256', ''))}</code>"),
+        (
+            "overrides of every point (set)",
+            "<br>".join(f"<code>{_esc(o)}</code>" for o in overrides) or "none",
+        ),
+        ("made by", f"<code>{_esc(made.get('text', ''))}</code>"),
+        ("design", _esc(spec.get("design", ""))),
+        ("factors", "<br>".join(f"<code>{_esc(f)}</code>" for f in sweep.factors)),
+        ("points", _esc(len(sweep.points))),
+    ]
+    rows += [
+        (_esc(k), _esc(_short(v)))
+        for k, v in m.items()
+        if isinstance(v, str | int | float | bool) and k not in ("fingerprint",)
+    ]
+    return _table(["", ""], rows)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _points_html(sweep: plots.Sweep, kpi: str, kpis: Sequence[str] = (), each_end: int = 10) -> str:
+    """Points ordered by `kpi`'s mean (both ends when there are many), with the mean and 95%
+    interval of every KPI in `kpis` (units in the headers)."""
+    shown_kpis = list(dict.fromkeys([kpi, *kpis]))
     mean = sweep.values(kpi)
     order = sorted(range(len(mean)), key=lambda i: (math.isnan(mean[i]), mean[i]))
     shown = order if len(order) <= 2 * each_end else order[:each_end] + order[-each_end:]
     rows = []
     for i in shown:
         p = sweep.points[i]
-        st = p.stats.get(kpi, {})
-        lo, hi = st.get("ci_low", math.nan), st.get("ci_high", math.nan)
-        rows.append(
-            [_esc(p.factors[f]) for f in sweep.factors]
-            + [_esc(fmt(st.get("mean", math.nan))), _esc(f"[{fmt(lo)}, {fmt(hi)}]")]
-        )
-    head = [f"<code>{_esc(f)}</code>" for f in sweep.factors] + ["mean", "95% CI"]
+        cells = [_esc(p.factors[f]) for f in sweep.factors]
+        for k in shown_kpis:
+            st = p.stats.get(k, {})
+            lo, hi = st.get("ci_low", math.nan), st.get("ci_high", math.nan)
+            cells.append(_esc(f"{fmt(st.get('mean', math.nan))} [{fmt(lo)}, {fmt(hi)}]"))
+        rows.append(cells)
+    head = [f"<code>{_esc(f)}</code>" for f in sweep.factors] + [
+        f"<code>{_esc(k)}</code> ({_esc(kpi_unit(k))}) mean [95% CI]" for k in shown_kpis
+    ]
     note = (
         f'<p class="muted">The {each_end} lowest and {each_end} highest of {len(order)} points.</p>'
         if len(shown) < len(order)
         else ""
     )
-    return note + _table(head, rows, num_from=0)
+    return note + _table(head, rows, num_from=len(sweep.factors))
 
 
 def write_report(html: str, path: str | Path) -> None:

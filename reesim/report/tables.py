@@ -8,11 +8,12 @@ import fnmatch
 import math
 from collections.abc import Iterable, Sequence
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
+from reesim.report.fit import Col, FittedChunks, FittedTable
+from reesim.report.words import counted
+from reesim.results.metrics import is_daily
 from reesim.results.result import Kpi, RunResult, Series
 from reesim.results.stats import Summary
 
@@ -61,7 +62,8 @@ INTERVAL_NOTE = "95% CI: Wilson for 0/1 KPIs; Student-t within each KPI's possib
 def title(result: RunResult) -> str:
     p = result.provenance
     return (
-        f"{p.scenario_name}: {len(p.replications)} replications, seed {p.root_seed}, mean, 95% CI"
+        f"{p.scenario_name}: {counted(len(p.replications), 'replication')}, seed {p.root_seed}, "
+        "mean, 95% CI"
     )
 
 
@@ -93,62 +95,93 @@ def _nanmean(values: Sequence[float]) -> float:
     return sum(finite) / len(finite) if finite else math.nan
 
 
-def kpi_table(result: RunResult) -> Table:
-    """KPIs grouped by firm, material and authority, one row each."""
-    table = Table(
-        title=title(result),
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-        show_edge=False,
-        pad_edge=False,
-    )
-    table.add_column("KPI", no_wrap=True)
-    table.add_column("unit", style="dim")
-    table.add_column("mean, 95% CI", justify="right")
-    for name in ("p5", "p50", "p95"):
-        table.add_column(name, justify="right")
-    table.add_column("n", justify="right", style="dim")
+def kpi_table(result: RunResult) -> FittedTable:
+    """KPIs grouped by firm, material and authority, one row each; fitted to the width it is
+    printed at (percentiles and n are left out first, numbers never cut)."""
+    names: list[str | Text | None] = []
+    units: list[str | Text | None] = []
+    means: list[str | Text | None] = []
+    stats: dict[str, list[str | Text | None]] = {"p5": [], "p50": [], "p95": [], "n": []}
+
+    def row(name: str | Text, unit: str = "", mean: str | Text = "", **cells: str) -> None:
+        names.append(name)
+        units.append(unit)
+        means.append(mean)
+        for key, values in stats.items():
+            values.append(cells.get(key, ""))
+
     group = None
     for k in result.kpis.values():
         if k.group != group:
             group = k.group
-            table.add_row(Text(group, style="bold"), end_section=False)
+            row(Text(group, style="bold"))
             cover = result.series.get(f"{group}.cover_days")
             if cover is not None and group.startswith("firms."):
                 # On a row of its own: the group header stays the bare name scripts look for.
                 top = max((x for x in cover.p50 if math.isfinite(x)), default=math.nan)
-                table.add_row(
+                row(
                     f"  median cover ▁=0 █={fmt(top)}",
                     cover.unit,
                     Text(sparkline(cover.p50), style="cyan"),
                 )
         s = k.summary
-        table.add_row(
-            f"  {k.measure}", k.unit, mean_ci(k), fmt(s.p5), fmt(s.p50), fmt(s.p95), str(s.n)
+        row(
+            f"  {k.measure}",
+            k.unit,
+            mean_ci(k),
+            p5=fmt(s.p5),
+            p50=fmt(s.p50),
+            p95=fmt(s.p95),
+            n=str(s.n),
         )
-    return table
+    drop = {"n": 1, "p5": 2, "p95": 3, "p50": 4}
+    return FittedTable(
+        [
+            Col("KPI", names),
+            Col("unit", units, style="dim"),
+            Col("mean, 95% CI", means, number=True, justify="right"),
+            *(
+                Col(
+                    name,
+                    values,
+                    number=True,
+                    drop=drop[name],
+                    justify="right",
+                    style="dim" if name == "n" else "",
+                )
+                for name, values in stats.items()
+            ),
+        ],
+        title=title(result),
+    )
 
 
 def select_series(result: RunResult, patterns: Iterable[str]) -> list[Series]:
     pats = list(patterns)
-    return [s for s in result.series.values() if any(fnmatch.fnmatchcase(s.name, p) for p in pats)]
+    return [
+        s
+        for s in result.series.values()
+        if not is_daily(s.name) and any(fnmatch.fnmatchcase(s.name, p) for p in pats)
+    ]
 
 
 def series_tables(result: RunResult, series: Sequence[Series]) -> RenderableType:
-    """Month-by-month tables: each series' mean with its p5–p95 band."""
-    tables = []
-    for start in range(0, len(series), SERIES_PER_TABLE):
-        chunk = series[start : start + SERIES_PER_TABLE]
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        table.add_column("month", no_wrap=True)
-        for s in chunk:
-            table.add_column(Text(f"{s.name} ({s.unit})\nmean [p5–p95]"), justify="right")
-        for i, month in enumerate(result.months):
-            table.add_row(
-                month, *(Text(f"{fmt(s.mean[i])} [{fmt(s.p5[i])}–{fmt(s.p95[i])}]") for s in chunk)
-            )
-        tables.append(table)
-    return Group(*tables)
+    """Month-by-month tables: each series' mean with its p5–p95 band, as many series side by
+    side as fit the width (at most `SERIES_PER_TABLE`)."""
+    months = Col("month", list(result.months))
+    cols = [
+        Col(
+            Text(f"{s.name} ({s.unit})\nmean [p5–p95]"),
+            [
+                f"{fmt(s.mean[i])} [{fmt(s.p5[i])}–{fmt(s.p95[i])}]"
+                for i in range(len(result.months))
+            ],
+            number=True,
+            justify="right",
+        )
+        for s in series
+    ]
+    return FittedChunks(months, cols, SERIES_PER_TABLE)
 
 
 def kpi_markdown(result: RunResult) -> str:

@@ -38,6 +38,14 @@ CSV_FIELDS = (
 )
 """ci_low..ci_high is the mean's 95% interval (made as `interval` says: wilson, t or bound);
 pX_low..pX_high the distribution-free 95% interval of each percentile."""
+PROVENANCE_FIELDS = ("scenario", "scenario_sha256", "root_seed", "replications", "reesim_version")
+"""Last on every row of a CSV result: what produced it, so a file says so on its own and files
+of several runs concatenate into one table."""
+
+
+def _provenance_cells(result: RunResult) -> list[str | int]:
+    p = result.provenance
+    return [p.scenario_name, p.scenario_sha256, p.root_seed, len(p.replications), p.reesim_version]
 
 
 def _file_mode() -> int:
@@ -78,7 +86,8 @@ def to_csv(result: RunResult) -> str:
     """One row per KPI with its summary statistics."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    writer.writerow((*CSV_FIELDS, *PROVENANCE_FIELDS))
+    provenance = _provenance_cells(result)
     for k in result.kpis.values():
         s = k.summary
         cells: list[str | int] = [k.name, k.unit]
@@ -88,7 +97,7 @@ def to_csv(result: RunResult) -> str:
             low, high = s.percentile_ci.get(q, (math.nan, math.nan))
             cells += [_g(value), _g(low), _g(high)]
         cells.append(s.n)
-        writer.writerow(cells)
+        writer.writerow([*cells, *provenance])
     return buf.getvalue()
 
 
@@ -100,21 +109,32 @@ def series_csv(result: RunResult, series: Sequence[Series]) -> str:
     """Monthly series in long form: one row per series and month."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(("series", "unit", "month", "mean", "p5", "p50", "p95"))
+    writer.writerow(("series", "unit", "month", "mean", "p5", "p50", "p95", *PROVENANCE_FIELDS))
+    provenance = _provenance_cells(result)
     for s in series:
         for i, month in enumerate(result.months):
             values = (s.mean[i], s.p5[i], s.p50[i], s.p95[i])
-            writer.writerow([s.name, s.unit, month, *(f"{v:.6g}" for v in values)])
+            writer.writerow([s.name, s.unit, month, *(f"{v:.6g}" for v in values), *provenance])
     return buf.getvalue()
 
 
 WRITERS = {".json": to_json, ".csv": to_csv}
+SUFFIXES = (*WRITERS, ".xlsx")
 
 
 def write_result(result: RunResult, path: str | Path) -> None:
+    """`.json` (everything), `.csv` (the KPI summaries) or `.xlsx` (a workbook: summary,
+    replications, series and provenance sheets), written atomically."""
     suffix = Path(path).suffix.lower()
+    if suffix == ".xlsx":
+        from reesim.results.excel import workbook_bytes
+
+        atomic_write_bytes(path, workbook_bytes(result))
+        return
     if suffix not in WRITERS:
-        raise ValueError(f"expected an output file ending in .json or .csv, got {str(path)!r}")
+        raise ValueError(
+            f"expected an output file ending in .json, .csv or .xlsx, got {str(path)!r}"
+        )
     atomic_write_text(path, WRITERS[suffix](result))
 
 

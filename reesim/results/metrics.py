@@ -1,4 +1,5 @@
-"""Per-replication numbers from the engine's records: KPIs and monthly series.
+"""Per-replication numbers from the engine's records: KPIs, monthly series, and each firm's
+stock cover at every day's end (the one daily series, named ``*_daily``).
 
 KPI and series names are flat dotted paths (``firms.tesla.stockout_days``,
 ``exports.us.ndfeb_magnet``) so that gates, sweeps and plots name them the same way. A KPI that
@@ -83,7 +84,17 @@ def kpi_unit(name: str) -> str:
     return next((unit for suffix, unit in KPI_UNITS if name.endswith(suffix)), "count")
 
 
+DAILY = "_daily"
+"""Suffix of a series with one value per simulated day (its value at the day's end); every
+other series has one value per month."""
+
+
+def is_daily(name: str) -> bool:
+    return name.endswith(DAILY)
+
+
 def series_unit(name: str) -> str:
+    name = name.removesuffix(DAILY)
     if name.startswith(("exports.", "smuggled.", "seized.")):
         return "t"
     if name.endswith("cover_days"):
@@ -215,6 +226,10 @@ def _firm(
         kpis[f"{p}.emergency_kg"] = sum(s.kg for s in arrived if s.route == "emergency")
 
     series[f"{p}.cover_days"] = _cover_at(trace, cover, months.ends)
+    # At each day's end too: a drawdown that starts and ends within a month is invisible at
+    # month ends, and the cover chart draws this one (a series of days, not months).
+    days = np.arange(1.0, math.ceil(horizon) + 1.0)
+    series[f"{p}.cover_days{DAILY}"] = _cover_at_many(trace, cover, days)
     series[f"{p}.lost_units"] = np.asarray(lost_by_month)
     series[f"{p}.output_pct"] = np.asarray(
         [
@@ -264,6 +279,22 @@ def _cover_at(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np.ndar
         w = (x - t0) / (t1 - t0) if t1 > t0 else 0.0
         out.append(c0 + w * (c1 - c0))
     return np.asarray(out)
+
+
+def _cover_at_many(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """`_cover_at` for many times at once (a day-by-day series), vectorised."""
+    hi = np.searchsorted(trace.times, times, side="right")
+    last = len(cover) - 1
+    lo = np.minimum(np.maximum(hi - 1, 0), last)
+    hi = np.minimum(hi, last)
+    t0, t1 = trace.times[lo], trace.times[hi]
+    span = t1 - t0
+    w = np.divide(times - t0, span, out=np.zeros_like(times), where=span > 0)
+    c0, c1 = cover[lo], cover[hi]
+    finite = np.isfinite(c0) & np.isfinite(c1)
+    # A firm using nothing has infinite cover; inf - inf would make NaN.
+    step = np.subtract(c1, c0, out=np.zeros_like(c0), where=finite)
+    return np.where(finite, c0 + w * step, np.maximum(c0, c1))
 
 
 def _materials(

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from reesim.results.fold import KPI_EXACT_LIMIT, SERIES_EXACT_LIMIT, ColumnFold
-from reesim.results.metrics import ReplicationMetrics, kpi_unit, series_unit
+from reesim.results.metrics import ReplicationMetrics, is_daily, kpi_unit, series_unit
 from reesim.results.stats import Bounds, Summary, kpi_bounds, summarize_column
 
 SCHEMA_VERSION = 2
@@ -207,11 +207,18 @@ class RunResult:
         )
 
 
+DAILY_LIMIT = 500
+"""Replications whose daily series (each firm's cover at every day's end, for the cover chart)
+are summarised: the first this many, exactly. A daily series has ~30x the cells of a monthly
+one, too many to fold past this into a sketch per cell; 500 replications give its band."""
+
+
 class ResultFold:
     """Replications folded into a `RunResult` as they arrive, in replication order.
 
     Memory is flat in the number of replications (see `reesim.results.fold`) unless
     `keep_replications`, which also keeps each replication's KPI values and event count.
+    Daily series are summarised over the first `DAILY_LIMIT` replications.
     """
 
     def __init__(self, horizon_days: float | None = None, keep_replications: bool = False):
@@ -219,9 +226,12 @@ class ResultFold:
         self.keep = keep_replications
         self.names: list[str] = []
         self.series_names: list[str] = []
+        self.daily_names: list[str] = []
         self.months = 0
+        self.days = 0
         self.kpis: ColumnFold | None = None
         self.series: ColumnFold | None = None
+        self.daily: ColumnFold | None = None
         self.replications: Sequence[int] = ()
         self.count = 0
         self.events_total = 0
@@ -231,16 +241,23 @@ class ResultFold:
     def add(self, m: ReplicationMetrics) -> None:
         if self.kpis is None:
             self.names = list(m.kpis)
-            self.series_names = list(m.series)
-            self.months = max((len(v) for v in m.series.values()), default=0)
+            self.series_names = [n for n in m.series if not is_daily(n)]
+            self.daily_names = [n for n in m.series if is_daily(n)]
+            self.months = max((len(m.series[n]) for n in self.series_names), default=0)
+            self.days = max((len(m.series[n]) for n in self.daily_names), default=0)
             self.kpis = ColumnFold(len(self.names), KPI_EXACT_LIMIT)
             self.series = ColumnFold(len(self.series_names) * self.months, SERIES_EXACT_LIMIT)
-        assert self.series is not None
+            self.daily = ColumnFold(len(self.daily_names) * self.days, DAILY_LIMIT)
+        assert self.series is not None and self.daily is not None
         row = np.array([m.kpis.get(n, math.nan) for n in self.names], dtype=float)
         self.kpis.add(row)
         if self.series_names:
             self.series.add(
                 np.concatenate([np.asarray(m.series[n], dtype=float) for n in self.series_names])
+            )
+        if self.daily_names and self.daily.rows < DAILY_LIMIT:
+            self.daily.add(
+                np.concatenate([np.asarray(m.series[n], dtype=float) for n in self.daily_names])
             )
         self.count += 1
         self.events_total += m.events
@@ -280,6 +297,16 @@ class ResultFold:
             p5, p50, p95 = self.series.percentiles((5.0, 50.0, 95.0))
             for i, name in enumerate(self.series_names):
                 cells = slice(i * self.months, (i + 1) * self.months)
+                series[name] = Series(
+                    name,
+                    series_unit(name),
+                    *(tuple(map(float, a[cells])) for a in (means, p5, p50, p95)),
+                )
+        if self.daily is not None and self.daily_names and self.daily.rows:
+            means = self.daily.means()
+            p5, p50, p95 = self.daily.percentiles((5.0, 50.0, 95.0))
+            for i, name in enumerate(self.daily_names):
+                cells = slice(i * self.days, (i + 1) * self.days)
                 series[name] = Series(
                     name,
                     series_unit(name),

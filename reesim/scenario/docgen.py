@@ -31,6 +31,7 @@ from pydantic.fields import FieldInfo
 
 from reesim.scenario import distributions, fields, units
 from reesim.scenario.distributions import DurationDistribution
+from reesim.scenario.editor_schema import DIST_PARAMETERS
 from reesim.scenario.load import FIXED_ROOTS
 from reesim.scenario.schema import EXPORTS, PolicyEvent, Scenario
 from reesim.scenario.units import Duration
@@ -67,17 +68,7 @@ _KEYS: dict[tuple[str, str], str] = {
 }
 """(model, field) -> what the keys of a mapping field are; `id` (a new name) if not listed."""
 
-_DIST_PARAMETERS = {
-    "value": "The value.",
-    "mean": "Mean.",
-    "cv": "Coefficient of variation, sd / mean; a ratio without unit. Give `cv` or `sd`.",
-    "sd": "Standard deviation. Give `cv` or `sd`.",
-    "low": "Least value.",
-    "mode": "Most likely value.",
-    "high": "Greatest value.",
-    "values": "The observed values.",
-    "weights": "Relative weight of each value, one per value; equal weights if omitted.",
-}
+_DIST_PARAMETERS = DIST_PARAMETERS
 """Meaning of each distribution parameter (distributions.py has no field descriptions)."""
 
 _DURATION_UNITS = {

@@ -27,48 +27,63 @@ def _stock_to_raw(value: Duration | float) -> str | float:
     return str(value) if isinstance(value, Duration) else value
 
 
+# JSON Schemas of the written form, for editors (`reesim schema`): a non-negative number in the
+# base unit, or a string that the parser in `units` accepts. The patterns follow its regexes.
+_NUMBER = r"\+?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_MASS = "(g|kg|t)"
+_TIME = "(d|w|mo|y|yr)"
+
+
+def _written(pattern: str, description: str, examples: list[Any]) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {"type": "number", "minimum": 0},
+            {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*{pattern}\s*$"},
+        ],
+        "description": description,
+        "examples": examples,
+    }
+
+
+DURATION_SCHEMA = _written(
+    "(d|wd|w|mo|y|yr)?",
+    "duration: '10d', '45wd' (working days), '6w', '3mo', '1y'; a number is days",
+    ["45wd", "6w", "3mo", "10d"],
+)
+QUANTITY_SCHEMA = _written(
+    f"{_MASS}?", "quantity: '350 kg', '2.5 t', '5 g'; a number is kg", ["350 kg", "2.5 t"]
+)
+RATE_SCHEMA = _written(
+    rf"{_MASS}\s*/\s*{_TIME}",
+    "rate: '2.5 t/mo', '10 kg/d', '1 t/w', '12 t/y'; a number is kg/day",
+    ["2.5 t/mo", "10 kg/d"],
+)
+STOCK_SCHEMA = _written(
+    "(d|w|mo|y|yr|g|kg|t)?",
+    "days of cover ('90d', '6w', '2mo'; not working days) or a quantity ('500 t'); a number is kg",
+    ["90d", "6w", "500 t"],
+)
+
 DurationValue = Annotated[
     Duration,
     PlainValidator(_no_bool(units.parse_duration)),
     PlainSerializer(str, return_type=str),
-    WithJsonSchema(
-        {
-            "type": ["string", "number"],
-            "description": "duration: '10d', '45wd' (working days), '6w', '3mo', '1y'; a number is days",
-            "pattern": r"^\s*[0-9.eE+-]+\s*(d|wd|w|mo|y|yr)?\s*$",
-        }
-    ),
+    WithJsonSchema(DURATION_SCHEMA),
 ]
 
 KgValue = Annotated[
-    float,
-    PlainValidator(_no_bool(units.parse_quantity_kg)),
-    WithJsonSchema(
-        {"type": ["string", "number"], "description": "quantity: '350 kg', '2.5 t'; a number is kg"}
-    ),
+    float, PlainValidator(_no_bool(units.parse_quantity_kg)), WithJsonSchema(QUANTITY_SCHEMA)
 ]
 
 RateKgPerDay = Annotated[
-    float,
-    PlainValidator(_no_bool(units.parse_rate_kg_per_day)),
-    WithJsonSchema(
-        {
-            "type": ["string", "number"],
-            "description": "rate: '2.5 t/mo', '10 kg/d', '1 t/w', '12 t/y'; a number is kg/day",
-        }
-    ),
+    float, PlainValidator(_no_bool(units.parse_rate_kg_per_day)), WithJsonSchema(RATE_SCHEMA)
 ]
 
 StockValue = Annotated[
     Duration | float,
     PlainValidator(_no_bool(units.parse_stock)),
     PlainSerializer(_stock_to_raw),
-    WithJsonSchema(
-        {
-            "type": ["string", "number"],
-            "description": "days of cover ('90d', '6w', '2mo') or a quantity ('500 t'; a number is kg)",
-        }
-    ),
+    WithJsonSchema(STOCK_SCHEMA),
 ]
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]

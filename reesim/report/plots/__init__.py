@@ -6,10 +6,10 @@ figures are made with `Figure()` directly rather than through pyplot: no global 
 no interactive backend, nothing to close. Saving picks the renderer from the file type (Agg for
 PNG, the SVG backend for SVG). Every artist a test or reader may look for carries a `gid`:
 ``event:<name>`` for a policy event's vertical line, ``event-label`` for its label, ``stopped``
-and ``stopped-some`` for stockout shading, ``mark:45wd`` for the statutory-limit line.
+and ``stopped-some`` for stockout shading, ``mark:<limit>`` (e.g. ``mark:45wd``) for the scenario's statutory-limit line, when it has one.
 
-Stock cover is sampled at each month's end and flows (exports, filings, lost units) are summed
-per month, so months are the time resolution of every chart.
+Flows (exports, filings, lost units) are summed per month; stock cover is drawn at every
+day's end (`firms.<id>.cover_days_daily`), so a drawdown inside a month shows.
 
 Comparisons take their differences from `reesim.results.compare`: paired replication by
 replication when two results share root seed and replication indices (common random numbers),
@@ -25,8 +25,6 @@ from reesim.report.plots.common import (
     COLORS,
     DEFAULT_FOREST,
     EVENT_COLOR,
-    STATUTORY_CALENDAR_DAYS,
-    STATUTORY_WORKING_DAYS,
     STOP_COLOR,
     Chart,
     Labelled,
@@ -35,7 +33,9 @@ from reesim.report.plots.common import (
     month_bounds,
     month_ends,
     month_mids,
+    palette,
     start_date,
+    statutory_limit_days,
 )
 from reesim.report.plots.compare import (
     compare_cover_chart,
@@ -81,8 +81,6 @@ __all__ = [
     "META_COLUMNS",
     "PIPELINE",
     "STATS",
-    "STATUTORY_CALENDAR_DAYS",
-    "STATUTORY_WORKING_DAYS",
     "STOP_COLOR",
     "Chart",
     "Labelled",
@@ -107,12 +105,14 @@ __all__ = [
     "month_bounds",
     "month_ends",
     "month_mids",
+    "palette",
     "pipeline_chart",
     "read_sweep",
     "result_charts",
     "save",
     "sobol_chart",
     "start_date",
+    "statutory_limit_days",
     "stop_shares",
     "sweep_charts",
     "sweep_factor_chart",

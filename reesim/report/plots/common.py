@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-STATUTORY_WORKING_DAYS = 45
-STATUTORY_CALENDAR_DAYS = 63.0
-"""45 working days is about 63 calendar days (9 weeks of 5 working days), before holidays."""
+CALENDAR_DAYS_PER_WORKING_DAY = 7.0 / 5.0
+"""For marking a working-day limit on a calendar-day axis: 45 working days is about 63 calendar
+days (9 weeks of 5 working days), before holidays."""
 
 BAND_ALPHA = 0.22
 EVENT_COLOR = "0.35"
@@ -36,6 +36,29 @@ COLORS = (
     "#bcbd22",
     "#7f7f7f",
 )
+MORE_COLORS = (
+    "#393b79",
+    "#98df8a",
+    "#ffbb78",
+    "#aec7e8",
+    "#c5b0d5",
+    "#637939",
+    "#c49c94",
+    "#f7b6d2",
+    "#9edae5",
+    "#8c6d31",
+    "#7b4173",
+    "#dbdb8d",
+)
+"""After `COLORS`, for charts with more series: distinct from them and from `STOP_COLOR`."""
+
+
+def palette(n: int) -> list[str]:
+    """`n` colours, all distinct while `n` is at most 21 (then they repeat)."""
+    colors = COLORS + MORE_COLORS
+    return [colors[i % len(colors)] for i in range(n)]
+
+
 DEFAULT_FOREST = (
     "firms.*.production_lost_pct",
     "firms.*.stockout_days",
@@ -104,6 +127,12 @@ def month_bounds(result: RunResult) -> list[tuple[date, date]]:
 def month_ends(result: RunResult) -> np.ndarray:
     """Where end-of-month levels (stock cover, pending applications) were sampled."""
     return _x([hi for _, hi in month_bounds(result)])
+
+
+def day_ends(result: RunResult, days: int) -> np.ndarray:
+    """The ends of the first `days` simulated days (where daily levels were sampled), as dates."""
+    first = start_date(result)
+    return _x([first + timedelta(days=i + 1) for i in range(days)])
 
 
 def month_mids(result: RunResult) -> np.ndarray:
@@ -259,3 +288,81 @@ def _figure_legend(fig: Figure, axes: Iterable[Axes]) -> None:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+# --- words on charts ----------------------------------------------------------------------------
+
+
+def wrapped(text: str, width_in: float, fontsize: float = 11) -> str:
+    """`text` broken onto lines that fit `width_in` inches at `fontsize` points: titles wrap,
+    never run off the figure."""
+    import textwrap
+
+    chars = max(20, int(width_in * 72 / (fontsize * 0.6)))
+    return "\n".join(textwrap.wrap(text, chars, break_on_hyphens=False)) or text
+
+
+def kpi_label(name: str, unit: str = "") -> str:
+    """A KPI for people: ``firms.ford.stockout_days`` -> ``ford: stockout days (d)``."""
+    head, _, rest = name.partition(".")
+    if head in ("firms", "materials") and "." in rest:
+        owner, _, measure = rest.partition(".")
+    else:
+        owner, measure = head, rest or head
+    text = f"{owner}: {measure.replace('_', ' ')}"
+    return f"{text} ({unit})" if unit and unit != "count" else text
+
+
+def path_label(path: str, unit: str = "") -> str:
+    """A dotted parameter path for people: ``firms.tesla.stockpile.ndfeb_magnet`` -> ``tesla:
+    stockpile ndfeb_magnet (d)``; ``authority.review.capacity`` -> ``review capacity``. Ids keep
+    their underscores: they are names a reader looks up in the scenario."""
+    parts = path.split(".")
+    if parts[0] == "firms" and len(parts) > 2:
+        text = f"{parts[1]}: {' '.join(parts[2:])}"
+    elif parts[0] in ("authority", "smuggling") and len(parts) > 1:
+        text = " ".join(parts[1:])
+    else:
+        text = " ".join(parts)
+    return f"{text} ({unit})" if unit else text
+
+
+class Thousands:
+    """A tick formatter with thousands separators and as many decimals as the tick spacing
+    needs, so neighbouring ticks never read the same (no ``0 0 0 0``)."""
+
+    def __new__(cls) -> Any:
+        from matplotlib.ticker import Formatter
+
+        class _Thousands(Formatter):
+            step = 1.0
+
+            def format_ticks(self, values: Any) -> list[str]:
+                ticks = np.sort(np.asarray([v for v in values if math.isfinite(v)], dtype=float))
+                gaps = np.diff(ticks)
+                self.step = float(gaps[gaps > 0].min()) if np.any(gaps > 0) else 1.0
+                return [self(v, i) for i, v in enumerate(values)]
+
+            def __call__(self, x: float, pos: int | None = None) -> str:
+                decimals = max(0, -math.floor(math.log10(self.step))) if self.step < 1 else 0
+                return f"{x:,.{decimals}f}"
+
+        return _Thousands()
+
+
+def statutory_limit_days(result: RunResult) -> tuple[float, str] | None:
+    """The scenario's statutory limit for a licence decision, as calendar days on a chart's
+    axis and as written (``45wd``); None when the scenario sets none."""
+    from reesim.scenario.units import parse_duration
+
+    review = (result.inputs.get("authority") or {}).get("review") or {}
+    written = review.get("statutory_limit") if isinstance(review, dict) else None
+    if written is None:
+        return None
+    try:
+        limit = parse_duration(written)
+    except ValueError:
+        return None
+    if limit.is_working_days:
+        return limit.value * CALENDAR_DAYS_PER_WORKING_DAY, str(limit)
+    return limit.calendar_days(), str(limit)

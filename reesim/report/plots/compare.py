@@ -30,10 +30,14 @@ from reesim.report.plots.common import (
     firm_title,
     month_ends,
     month_mids,
+    palette,
     start_date,
+    statutory_limit_days,
+    wrapped,
 )
 from reesim.report.plots.result import _wait_histogram, licence_waits
 from reesim.results.compare import Comparison, compare_results
+from reesim.results.metrics import kpi_unit
 from reesim.results.result import TimelineEntry
 
 if TYPE_CHECKING:
@@ -98,16 +102,20 @@ def forest_chart(runs: Labelled, patterns: Sequence[str] = DEFAULT_FOREST) -> Fi
         ax.set_ylim(max(len(groups), 1) - 0.5, -0.5)
         if not groups:
             ax.text(0.5, 0.5, "no KPI in common", ha="center", transform=ax.transAxes)
-        ax.set_xlabel(f"Δ {measure}")
+        ax.set_xlabel(f"Δ {measure.replace('_', ' ')} ({kpi_unit(measure)})")
         _style(ax)
         ax.grid(True, axis="x", color="0.88", lw=0.8)
     _legend(axes[0, -1], loc="best")
-    fig.suptitle(f"Change against {base_label}, with 95% intervals", x=0.01, ha="left")
+    fig.suptitle(
+        wrapped(f"Change against {base_label}, with 95% intervals", 3.6 * len(panels)),
+        x=0.01,
+        ha="left",
+    )
     return fig
 
 
 def _color(j: int) -> str:
-    return COLORS[j % len(COLORS)]
+    return palette(j + 1)[j]
 
 
 def compare_cover_chart(runs: Labelled, firm: str) -> Figure:
@@ -128,7 +136,9 @@ def compare_cover_chart(runs: Labelled, firm: str) -> Figure:
     ax.set_ylabel("stock cover (days of production)")
     ax.set_xlabel("month end")
     ax.set_title(
-        f"{firm_title(base, firm)}: median stock cover (bands p5–p95)", loc="left", fontsize=11
+        wrapped(f"{firm_title(base, firm)}: median stock cover (bands p5–p95)", 8.5),
+        loc="left",
+        fontsize=11,
     )
     _date_axis(ax)
     _style(ax)
@@ -209,7 +219,10 @@ def compare_pipeline_chart(runs: Labelled) -> Figure:
     for label, r in runs:
         v = [w for w in licence_waits(r).values() if w.size]
         pooled[label] = np.concatenate(v) if v else np.array([])
-    _wait_histogram(hx, {k: v for k, v in pooled.items() if v.size}, stacked=False)
+    limits = {statutory_limit_days(r) for _, r in runs}
+    # One limit line when every scenario has the same one; none when they differ.
+    limit = limits.pop() if len(limits) == 1 else None
+    _wait_histogram(hx, {k: v for k, v in pooled.items() if v.size}, stacked=False, limit=limit)
     return fig
 
 

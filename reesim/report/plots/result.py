@@ -11,10 +11,9 @@ import numpy as np
 from reesim.report.plots.common import (
     BAND_ALPHA,
     COLORS,
-    STATUTORY_CALENDAR_DAYS,
-    STATUTORY_WORKING_DAYS,
     STOP_COLOR,
     Chart,
+    Thousands,
     _arr,
     _band,
     _date_axis,
@@ -28,12 +27,16 @@ from reesim.report.plots.common import (
     _span_days,
     _style,
     _xd,
+    day_ends,
     end_date,
     firm_title,
     month_bounds,
     month_ends,
     month_mids,
+    palette,
     start_date,
+    statutory_limit_days,
+    wrapped,
 )
 from reesim.results.result import Kpi, RunResult
 
@@ -43,23 +46,26 @@ if TYPE_CHECKING:
 
 
 def cover_chart(result: RunResult, firm: str) -> Figure:
-    """A firm's stock cover at each month's end: median with its p5–p95 band, stockouts shaded
-    (`stop_shares`) and the policy events marked."""
-    cover = result.series[f"firms.{firm}.cover_days"]
+    """A firm's stock cover: median with its p5–p95 band at every day's end (at each month's
+    end for results without the daily series), stockouts shaded (`stop_shares`) and the
+    policy events marked. Daily points show a drawdown that starts and ends inside a month."""
+    daily = result.series.get(f"firms.{firm}.cover_days_daily")
+    cover = daily or result.series[f"firms.{firm}.cover_days"]
     fig, axes = _figure(9, 3.8)
     ax = axes[0, 0]
-    x = month_ends(result)
+    x = day_ends(result, len(daily.mean)) if daily else month_ends(result)
+    marker = {} if daily else {"marker": "o", "ms": 3}
     _stop_shading(ax, result, firm)
     ax.fill_between(
         x, _arr(cover.p5), _arr(cover.p95), color=COLORS[0], alpha=BAND_ALPHA, lw=0, label="p5–p95"
     )
-    ax.plot(x, _arr(cover.p50), color=COLORS[0], marker="o", ms=3, label="median")
+    ax.plot(x, _arr(cover.p50), color=COLORS[0], label="median", gid="median", **marker)
     _events([ax], result.timeline, ax, _span_days(result))
     ax.set_xlim(start_date(result), end_date(result))
     ax.set_ylim(bottom=0)
     ax.set_ylabel("stock cover (days of production)")
-    ax.set_xlabel("month end")
-    ax.set_title(f"{firm_title(result, firm)}: stock cover", loc="left", fontsize=11)
+    ax.set_xlabel("day's end" if daily else "month end")
+    ax.set_title(wrapped(f"{firm_title(result, firm)}: stock cover", 8.5), loc="left", fontsize=11)
     _date_axis(ax)
     _style(ax)
     _figure_legend(fig, [ax])
@@ -122,9 +128,12 @@ def exports_chart(result: RunResult) -> Figure:
     fig, axes = _figure(9, 2.7 * max(1, len(materials)) + 0.4, max(1, len(materials)), 1)
     x = month_mids(result)
     span = _span_days(result)
+    # One colour per destination across every panel: the figure has one legend.
+    destinations = list(dict.fromkeys(d for m in materials for d in _destinations(result, m)))
+    color_of = dict(zip(destinations, palette(len(destinations)), strict=True))
     for i, (ax, m) in enumerate(zip(axes[:, 0], materials, strict=False)):
-        for j, dest in enumerate(_destinations(result, m)):
-            _band(ax, x, result.series[f"exports.{dest}.{m}"], COLORS[j % len(COLORS)], dest)
+        for dest in _destinations(result, m):
+            _band(ax, x, result.series[f"exports.{dest}.{m}"], color_of[dest], dest)
         for name, color, ls in (("smuggled", "0.3", "--"), ("seized", STOP_COLOR, ":")):
             s = result.series.get(f"{name}.{m}")
             if s is not None and np.nanmax(_arr(s.p95), initial=0.0) > 0:
@@ -195,7 +204,8 @@ def pipeline_chart(result: RunResult) -> Figure:
     ax.spines["right"].set_visible(pending is not None)
     _legend(ax, loc="upper left")
     if result.kept_replications:
-        _wait_histogram(hx, {f: v for f, v in licence_waits(result).items() if v.size})
+        waits = {f: v for f, v in licence_waits(result).items() if v.size}
+        _wait_histogram(hx, waits, limit=statutory_limit_days(result))
     else:
         _style(hx)
         hx.text(
@@ -209,17 +219,27 @@ def pipeline_chart(result: RunResult) -> Figure:
     return fig
 
 
-def _wait_histogram(ax: Axes, waits: dict[str, np.ndarray], stacked: bool = True) -> None:
-    ax.set_xlabel("filing to approval (days; mean per firm and run)")
+def _wait_histogram(
+    ax: Axes,
+    waits: dict[str, np.ndarray],
+    stacked: bool = True,
+    limit: tuple[float, str] | None = None,
+) -> None:
+    """Filing-to-approval waits per firm, against the scenario's statutory `limit` (calendar
+    days on the axis, and the limit as written) when it has one."""
+    ax.set_xlabel("filing to approval (d; mean per firm and run)")
     ax.set_ylabel("firm-runs")
     _style(ax)
+    limit_days = limit[0] if limit is not None else None
+    beyond = f"beyond {limit[1]}" if limit is not None else ""
     pooled = np.concatenate(list(waits.values())) if waits else np.array([])
     if pooled.size == 0:
         ax.text(0.5, 0.5, "no licence approved in any run", ha="center", transform=ax.transAxes)
+        ax.set_xlim(0, (limit_days or 30.0) * 1.2)
     else:
-        top = max(float(pooled.max()), STATUTORY_CALENDAR_DAYS * 1.1)
+        top = max(float(pooled.max()), (limit_days or 0.0) * 1.1, 1.0)
         edges = np.linspace(0.0, top, 25)
-        colors = [COLORS[i % len(COLORS)] for i in range(len(waits))]
+        colors = palette(len(waits))
         if stacked:
             ax.hist(
                 list(waits.values()),
@@ -228,26 +248,32 @@ def _wait_histogram(ax: Axes, waits: dict[str, np.ndarray], stacked: bool = True
                 label=list(waits),
                 color=colors,
             )
-            over = float(np.mean(pooled > STATUTORY_CALENDAR_DAYS))
-            title = f"Licence waits: {over:.0%} beyond {STATUTORY_WORKING_DAYS} working days"
+            if limit_days is not None:
+                over = float(np.mean(pooled > limit_days))
+                title = f"Licence waits: {over:.0%} {beyond}"
+            else:
+                title = "Licence waits (no statutory limit)"
         else:
             for (name, v), c in zip(waits.items(), colors, strict=True):
-                share = float(np.mean(v > STATUTORY_CALENDAR_DAYS))
-                label = f"{name}: {share:.0%} beyond"
+                label = name
+                if limit_days is not None:
+                    label = f"{name}: {float(np.mean(v > limit_days)):.0%} {beyond}"
                 ax.hist(v, bins=edges.tolist(), histtype="step", lw=1.6, label=label, color=c)
-            title = f"Licence waits against {STATUTORY_WORKING_DAYS} working days"
-        ax.set_title(title, loc="left", fontsize=11)
-    ax.axvline(STATUTORY_CALENDAR_DAYS, color=STOP_COLOR, lw=1.4, gid="mark:45wd")
-    ax.annotate(
-        f"{STATUTORY_WORKING_DAYS} working days ≈ {STATUTORY_CALENDAR_DAYS:.0f} d",
-        (STATUTORY_CALENDAR_DAYS, 1.0),
-        xycoords=("data", "axes fraction"),
-        xytext=(3, -3),
-        textcoords="offset points",
-        va="top",
-        fontsize=7.5,
-        color=STOP_COLOR,
-    )
+            title = f"Licence waits against {limit[1]}" if limit else "Licence waits"
+        ax.set_title(wrapped(title, 4.5), loc="left", fontsize=11)
+    if limit is not None and limit_days is not None:
+        ax.axvline(limit_days, color=STOP_COLOR, lw=1.4, gid=f"mark:{limit[1]}")
+        shown = f"{limit[1]} ≈ {limit_days:.0f} d" if limit[1].endswith("wd") else limit[1]
+        ax.annotate(
+            f"statutory limit {shown}",
+            (limit_days, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
+            textcoords="offset points",
+            va="top",
+            fontsize=7.5,
+            color=STOP_COLOR,
+        )
     _legend(ax, loc="center right")
 
 
@@ -281,13 +307,28 @@ def lost_production_chart(result: RunResult) -> Figure:
         ax.set_xlim(left=0)
         _style(ax)
         ax.grid(True, axis="x", color="0.88", lw=0.8)
-    from matplotlib.ticker import StrMethodFormatter
-
-    axes[0, 0].xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axes[0, 0].xaxis.set_major_formatter(Thousands())
+    axes[0, 1].xaxis.set_major_formatter(Thousands())
+    if all(result.kpis[f"firms.{f}.production_lost_units"].summary.p95 == 0 for f in firms):
+        # Nothing lost anywhere: a unit scale with a word, not an axis of zeros.
+        for ax in axes[0]:
+            ax.set_xlim(0, 1)
+            ax.set_xticks([0])
+        axes[0, 0].text(
+            0.5,
+            0.5,
+            "no production lost in any run",
+            transform=axes[0, 0].transAxes,
+            ha="center",
+            va="center",
+            color="0.35",
+        )
     axes[0, 0].set_yticks(np.arange(len(firms)), firms)
     axes[0, 0].invert_yaxis()
     fig.suptitle(
-        "Lost production: mean, 95% interval (black), p5–p95 of runs (grey)", x=0.01, ha="left"
+        wrapped("Lost production: mean, 95% interval (black), p5–p95 of runs (grey)", 10.5),
+        x=0.01,
+        ha="left",
     )
     return fig
 

@@ -22,7 +22,12 @@ from reesim.report.plots.common import (
     _legend,
     _slug,
     _style,
+    kpi_label,
+    palette,
+    path_label,
+    wrapped,
 )
+from reesim.results.metrics import kpi_unit
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -125,8 +130,13 @@ def read_sweep(directory: str | Path) -> Sweep:
             if m and c not in declared and len(prefixes[m["kpi"]]) >= 2:
                 stat_cols[c] = (m["kpi"], m["stat"])
     skip = set(STATS) | {"kpi", "unit"} if long_format else set()
+    typed = {
+        c for c in columns if c.rsplit(".", 1)[0] in columns and c.endswith((".value", ".unit"))
+    }
     factors = declared or [
-        c for c in columns if c not in stat_cols and c.lower() not in META_COLUMNS | skip
+        c
+        for c in columns
+        if c not in stat_cols and c.lower() not in META_COLUMNS | skip and c not in typed
     ]
     points: dict[tuple[str, ...], SweepPoint] = {}
     for row in rows:
@@ -228,21 +238,52 @@ def factor_axis(values: Sequence[str]) -> tuple[np.ndarray, str, list[str] | Non
 
 def sweep_factor_chart(sweep: Sweep, kpi: str) -> Figure:
     """The KPI's mean (with its 95% interval) at each point against each factor, one panel per
-    factor; other factors vary between points at the same value, which shows as spread."""
+    factor, each point coloured by another factor's value (the next one), so what varies
+    between points at the same value is visible rather than unexplained spread."""
     n = max(1, len(sweep.factors))
-    fig, axes = _figure(min(3.6 * n, 14) + 0.6, 3.4, 1, n, sharey=True)
+    width = min(3.6 * n, 14) + 0.6
+    fig, axes = _figure(width, 3.6, 1, n, sharey=True)
     mean, lo, hi = (sweep.values(kpi, s) for s in ("mean", "ci_low", "ci_high"))
     err = np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])
-    for ax, factor in zip(axes[0], sweep.factors, strict=False):
+    for i, (ax, factor) in enumerate(zip(axes[0], sweep.factors, strict=False)):
         x, unit, cats = factor_axis([p.factors[factor] for p in sweep.points])
-        ax.errorbar(x, mean, yerr=err, fmt="o", ms=4, capsize=2, color=COLORS[0], alpha=0.8)
+        other = sweep.factors[(i + 1) % n] if n > 1 else None
+        if other is None:
+            ax.errorbar(x, mean, yerr=err, fmt="o", ms=4, capsize=2, color=COLORS[0], alpha=0.8)
+        else:
+            _by_other_factor(fig, ax, sweep, other, x, mean, err)
         if cats is not None:
             ax.set_xticks(np.arange(len(cats)), cats, rotation=30)
-        ax.set_xlabel(f"{factor} ({unit})" if unit else factor)
+        ax.set_xlabel(wrapped(path_label(factor, unit), width / n, 9))
         _style(ax)
-    axes[0, 0].set_ylabel("mean with 95% CI")
-    fig.suptitle(f"{kpi} against each factor", x=0.01, ha="left")
+    axes[0, 0].set_ylabel(f"{kpi_label(kpi, kpi_unit(kpi))}\nmean and 95% CI")
+    fig.suptitle(
+        wrapped(f"{kpi_label(kpi)} against each factor", width - 0.3, 12), x=0.01, ha="left"
+    )
     return fig
+
+
+def _by_other_factor(
+    fig: Figure, ax: Any, sweep: Sweep, other: str, x: np.ndarray, mean: np.ndarray, err: np.ndarray
+) -> None:
+    """Points coloured by `other`'s value: a legend of its levels when few, else a colour bar."""
+    values = [p.factors[other] for p in sweep.points]
+    ox, unit, cats = factor_axis(values)
+    levels = list(dict.fromkeys(values))
+    if len(levels) <= 8:
+        name = path_label(other)  # the levels carry their unit
+        colors = palette(len(levels))
+        for level, color in zip(levels, colors, strict=True):
+            chosen = np.array([v == level for v in values])
+            ax.errorbar(
+                x[chosen], mean[chosen], yerr=err[:, chosen], fmt="o", ms=4, capsize=2,
+                color=color, alpha=0.85, label=f"{name} = {level}",
+            )  # fmt: skip
+        _legend(ax, loc="best", title=None)
+        return
+    ax.errorbar(x, mean, yerr=err, fmt="none", ecolor="0.7", capsize=0, alpha=0.6)
+    dots = ax.scatter(x, mean, c=ox, cmap="viridis", s=18, zorder=3)
+    fig.colorbar(dots, ax=ax, label=wrapped(path_label(other, unit), 2.5, 9))
 
 
 def _bins(values: Sequence[str], max_bins: int = 8) -> tuple[np.ndarray, list[str]]:
@@ -273,18 +314,22 @@ def sweep_heatmap(sweep: Sweep, kpi: str, fx: str, fy: str) -> Figure:
     fig, axes = _figure(1.0 * len(xl) + 3.2, 0.5 * len(yl) + 2.4)
     ax = axes[0, 0]
     image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
-    fig.colorbar(image, ax=ax, label=f"{kpi} (mean)")
+    fig.colorbar(image, ax=ax, label=wrapped(f"{kpi_label(kpi, kpi_unit(kpi))}, mean", 2.5, 9))
     ax.set_xticks(np.arange(len(xl)), xl, rotation=30)
     ax.set_yticks(np.arange(len(yl)), yl)
-    ax.set_xlabel(fx)
-    ax.set_ylabel(fy)
+    ax.set_xlabel(path_label(fx, factor_axis([p.factors[fx] for p in sweep.points])[1]))
+    ax.set_ylabel(path_label(fy, factor_axis([p.factors[fy] for p in sweep.points])[1]))
     if grid.size <= 100 and np.isfinite(grid).any():
         mid = float(np.nanmin(grid) + np.nanmax(grid)) / 2
         for (r, c), v in np.ndenumerate(grid):
             if not math.isnan(v):
                 color = "white" if v < mid else "black"
                 ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=7.5, color=color)
-    ax.set_title(f"{kpi}: {fy} × {fx}", loc="left", fontsize=11)
+    ax.set_title(
+        wrapped(f"{kpi_label(kpi)}: {path_label(fy)} × {path_label(fx)}", 1.0 * len(xl) + 2.4),
+        loc="left",
+        fontsize=11,
+    )
     return fig
 
 
@@ -311,11 +356,13 @@ def sobol_chart(sweep: Sweep, kpi: str) -> Figure:
             color=color,
             label=label,
         )
-    ax.set_yticks(y, [s.factor for s in rows])
+    ax.set_yticks(y, [wrapped(path_label(s.factor), 2.5, 9) for s in rows])
     ax.invert_yaxis()
     ax.axvline(0, color="0.3", lw=0.8)
     ax.set_xlabel("Sobol index (share of variance), 95% CI")
-    ax.set_title(f"Which assumption matters most for {kpi}", loc="left", fontsize=11)
+    ax.set_title(
+        wrapped(f"Which assumption matters most for {kpi_label(kpi)}", 7.0), loc="left", fontsize=11
+    )
     _style(ax)
     _legend(ax, loc="lower right")
     return fig
