@@ -70,8 +70,11 @@ def reesim_runs(scenario: str, n: int, warm_up: bool = True) -> dict[str, Any]:
         sim += b - a
         kpi += time.process_time() - b
         events.append(records.events_processed)
+    firms = resolved.scenario.firms.values()
     return {
         "replications": n,
+        "firms": len(firms),
+        "importers": sum(f.applicants.count for f in firms),
         "import_cpu_s": c1 - c0,
         "load_cpu_s": c2 - c1,
         "warm_up_cpu_s": c3 - c2,

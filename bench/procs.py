@@ -4,7 +4,8 @@ A run's CPU time (user + system) and peak resident memory are the operating syst
 of the finished child (`os.wait4`): CPU includes the child's own children that it waited for
 (worker processes of ``-j 2``, a Dask cluster's processes that it shut down), and peak memory is
 that of the largest single process among them (for ``-j 1`` runs, the whole process). Wall time
-runs from just before the start to just after the child is reaped.
+runs from just before the start to just after the child is reaped. Each run gets a process group
+of its own; whatever it leaves running there is killed and recorded (`Run.left_behind`).
 
 `interleave` runs several commands in turn, round after round (A B C, B C A, C A B...), so a
 machine whose speed drifts slows them all alike; `spread` summarises a list as min, median
@@ -39,6 +40,7 @@ class Run:
     cpu_s: float
     peak_rss_mib: float
     report: dict[str, Any] = field(default_factory=dict)  # the job's own JSON line, if any
+    left_behind: bool = False  # processes of its group still there when it ended (then killed)
 
 
 class RunFailed(RuntimeError):
@@ -62,6 +64,7 @@ def run(argv: Sequence[str], timeout_s: float = 3600.0) -> Run:
             raise
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
+        left_behind = _end_group(proc.pid)
         if timed_out:
             raise RunFailed(f"{' '.join(argv)} ran over {timeout_s:.0f} s")
         out.seek(0)
@@ -77,7 +80,20 @@ def run(argv: Sequence[str], timeout_s: float = 3600.0) -> Run:
         usage.ru_utime + usage.ru_stime,
         usage.ru_maxrss / 1024.0,  # KiB on Linux
         json.loads(lines[-1]) if lines else {},
+        left_behind,
     )
+
+
+def _end_group(pgid: int) -> bool:
+    """Kill what the run left running in its own process group; whether there was anything.
+    (Left running, a worker would go on taking CPU from the runs measured after it.)"""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+    return True
 
 
 def _wait(proc: subprocess.Popen, timeout_s: float) -> tuple[int, Any, bool]:

@@ -62,6 +62,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _left_behind(processes: dict[str, dict[str, Any]]) -> list[str]:
+    return [
+        f"  {name}: {p['runs_that_left_processes_behind']} of {p['cpu_s']['n']} runs left "
+        "processes running when they ended (killed by the benchmark)"
+        for name, p in processes.items()
+        if p.get("runs_that_left_processes_behind")
+    ]
+
+
 def summary(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -112,6 +121,7 @@ def summary(results: dict[str, Any]) -> str:
             f"  -j 1 wall {_spread(p['j1']['wall_s'])} s, -j 2 wall {_spread(p['j2']['wall_s'])} s: "
             f"speed-up {_spread(p['speedup_wall'])}x; CPU -j 2 / -j 1 {_spread(p['cpu_j2_over_j1'])}",
         ]
+        lines += _left_behind({"-j 1": p["j1"], "-j 2": p["j2"]})
     d = results.get("dask")
     if d:
         lines += [
@@ -121,6 +131,7 @@ def summary(results: dict[str, Any]) -> str:
             f"{_spread(d['dask_local_2']['wall_s'])} s: Dask/local wall "
             f"{_spread(d['dask_over_local_wall'])}, CPU {_spread(d['dask_over_local_cpu'])}",
         ]
+        lines += _left_behind({"-j 2": d["local_j2"], "--dask-local 2": d["dask_local_2"]})
     if results.get("memory"):
         lines += ["", "memory: reesim run licence-queue -n N -j 1 (peak RSS of the process)"]
         for row in results["memory"]:
@@ -132,15 +143,28 @@ def summary(results: dict[str, Any]) -> str:
         ("firms", "firms (generated)"),
         ("applicants", "population: one buyer of N importers"),
     ):
+        label = "firms" if kind == "firms" else "importers"
         rows = results.get("firms" if kind == "firms" else "population")
         if not rows:
             continue
         lines += ["", f"{title}: per replication"]
         for row in rows:
             lines.append(
-                f"  {row[kind]:>6,} {kind:10s} {_fmt(row['events_per_replication']):>10s} events "
+                f"  {row[kind]:>6,} {label:10s} {_fmt(row['events_per_replication']):>10s} events "
                 f"{_fmt(row['s_per_replication']):>8s} s  {_fmt(row['events_per_s']):>8s} events/s  "
                 f"KPIs {100 * row['measure_share_of_simulate']:5.1f}%  {row['peak_rss_mib']:6.0f} MiB"
+            )
+        replay = (results.get("engine") or {}).get("reesim", {}).get("replay-2025")
+        if kind == "applicants" and replay:
+            who = (
+                f" ({replay['importers']:,} importers in {replay['firms']} buyers)"
+                if "importers" in replay
+                else ""
+            )
+            lines.append(
+                f"  replay-2025{who} {_fmt(replay['events_per_replication'])} events "
+                f"{_fmt(_median(replay['s_per_replication'])):>8s} s  "
+                f"{_fmt(_median(replay['events_per_s'])):>8s} events/s  (engine section)"
             )
     if results.get("targets"):
         lines += ["", "issue 10 targets (measured, not asserted)"]

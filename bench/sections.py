@@ -65,7 +65,7 @@ QUICK = Settings(
     replay_n=1,
     queue_n=400,
     daily_n=10,
-    parallel_n=400,
+    parallel_n=200,
     parallel_rounds=2,
     sweep_n=50,
     sweep_rounds=2,
@@ -80,6 +80,7 @@ def _process(runs: list[Run]) -> dict[str, Any]:
         "cpu_s": spread([r.cpu_s for r in runs]),
         "wall_s": spread([r.wall_s for r in runs]),
         "peak_rss_mib": spread([r.peak_rss_mib for r in runs]),
+        "runs_that_left_processes_behind": sum(r.left_behind for r in runs),
     }
 
 
@@ -89,6 +90,8 @@ def _reesim_figures(runs: list[Run]) -> dict[str, Any]:
     per_rep = [(x["simulate_cpu_s"] + x["measure_cpu_s"]) / n for x in reports]
     return {
         "replications_timed": n,
+        "firms": reports[0]["firms"],
+        "importers": reports[0]["importers"],
         "events_per_replication": statistics.fmean(x["events"] / n for x in reports),
         "s_per_replication": spread(per_rep),
         "replications_per_s": spread([1.0 / s for s in per_rep]),

@@ -4,6 +4,7 @@ and the printed table. Nothing here asserts a timing."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,33 @@ def test_run_reports_a_failing_command_with_its_error() -> None:
 def test_run_ends_a_command_that_runs_too_long() -> None:
     with pytest.raises(RunFailed, match="ran over"):
         run([PY, "-c", "import time; time.sleep(30)"], timeout_s=0.5)
+
+
+def test_run_kills_what_a_command_leaves_running_in_its_group(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    leave = (
+        "import subprocess, sys; "
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))"
+    )
+    r = run([PY, "-c", leave])
+    assert r.left_behind
+    assert not _alive(int(pid_file.read_text()))
+    assert not run([PY, "-c", "pass"]).left_behind
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped), within two seconds."""
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_interleave_rotates_the_order_each_round(tmp_path: Path) -> None:
