@@ -26,7 +26,7 @@ lint: $(STAMP)  ## ruff (style and layer bans) and mypy
 	$(BIN)/ruff check reesim tests bench
 	$(BIN)/mypy reesim
 
-bench: $(STAMP)  ## speed against hand-written SimPy yardsticks, scaling, memory (~15 min; ARGS=--quick: a few); bench/results.json
+bench: $(STAMP)  ## speed against hand-written SimPy yardsticks, scaling, memory (~10 min; ARGS=--quick: ~4); bench/results.json
 	$(BIN)/python -m bench.bench $(ARGS)
 
 check: lint test  ## what CI runs

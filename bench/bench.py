@@ -13,8 +13,8 @@ after round, and reported as min / median / max; quote the median. Sections:
   firms       generated worlds of 10 / 100 / 1,000 / 3,000 firms: events/s, KPI time, memory
   population  one buyer of 1 / 10 / 100 / 1,000 importers: events and time per replication
 
-`--quick` runs fewer rounds and stops at 10,000 replications and 1,000 firms (a few minutes);
-the default takes about a quarter of an hour on two idle cores. Writes bench/results.json
+`--quick` runs fewer rounds and stops at 10,000 replications and 1,000 firms (about four
+minutes); the default takes about ten minutes on two cores. Writes bench/results.json
 (with the machine, the date and the load average before and after) and prints a short table.
 docs/benchmark.md explains how to read it. Timing lives here, never in tests.
 """
