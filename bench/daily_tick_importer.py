@@ -4,7 +4,8 @@ imports.
 An importer's day, at 00:00: receive what arrives that day; decide which product lines run (a
 line runs while every material it uses is above its reserve; a stopped line restarts
 `restart_lag` after its material is back); order up to its level (plus any restocking raise) on
-its review day or the day after a licence is granted; file for a licence `apply_ahead` ahead;
+its review day (the morning after a licence is granted between reviews it only calls off what
+the licence covers, leaving other suppliers and filing for the rest to its review day); file for a licence `apply_ahead` ahead;
 then use the day's material (if a material runs out during the day, the lines that use it run
 for the part of the day it lasts, and stop).
 """
@@ -40,6 +41,7 @@ class Importer:
         self.restart_at = [math.inf] * len(firm.lines)
         self.next_review = review_day
         self.review_now = False
+        self.call_off = False  # a licence came since the last tick
         self.boost_from = -math.inf
         # per line: [(material, reserve kg, kg a day at full output)]
         self.line_uses = [
@@ -62,7 +64,9 @@ class Importer:
         self._ration(d)
         if self.review_now or d >= self.next_review:
             self._order_up_to(d)
-            self.review_now = False
+        elif self.call_off:
+            self._order_up_to(d, licensed_only=True)
+        self.review_now = self.call_off = False
         while self.next_review <= d:
             self.next_review += firm.review_days
         if firm.apply_ahead_days is not None:
@@ -124,12 +128,31 @@ class Importer:
             return restock["raise_kg"][i] * self.scale * (1.0 - age / restock["decay"])
         return 0.0
 
-    def _order_up_to(self, d: int) -> None:
+    def _order_up_to(self, d: int, licensed_only: bool = False) -> None:
+        """Order each material's target less its position; `licensed_only` (a licence granted
+        since the last review): ship what licences cover, and leave other suppliers and filing
+        for the rest to the next review."""
         for i in range(len(self.stock)):
             target = self.firm.level_kg[i] * self.scale + self._boost(i, d)
             shortfall = target - self.stock[i] - self.on_order[i]
-            if shortfall > EPS:
+            if shortfall <= EPS:
+                continue
+            if licensed_only:
+                self._call_off(i, shortfall, d)
+            else:
                 self._order(i, shortfall, d)
+
+    def _call_off(self, i: int, amount: float, d: int) -> float:
+        """Ship up to `amount` against valid licences, soonest to lapse first."""
+        shipped = 0.0
+        self._licensed_kg(i, d)  # drops lapsed licences
+        for lic in sorted(self.licences[i], key=lambda lic: lic[1]):
+            take = min(lic[0], amount - shipped)
+            lic[0] -= take
+            shipped += take
+        if shipped > 0:
+            self._ship(i, shipped, self.firm.transit.draw(self.firm.model.rng), "exports")
+        return shipped
 
     def _apply_ahead(self, d: int) -> None:
         firm = self.firm
@@ -168,15 +191,7 @@ class Importer:
                     self._ship(i, rest, firm.transit.draw(model.rng), "exports")
                     rest = 0.0
                     continue
-                shipped = 0.0
-                self._licensed_kg(i, d)  # drops lapsed licences
-                for lic in sorted(self.licences[i], key=lambda lic: lic[1]):
-                    take = min(lic[0], rest - shipped)
-                    lic[0] -= take
-                    shipped += take
-                if shipped > 0:
-                    self._ship(i, shipped, firm.transit.draw(model.rng), "exports")
-                rest -= shipped
+                rest -= self._call_off(i, rest, d)
                 if rest > EPS and self.pending[i] is None:
                     self._apply(i, rest)
                 continue
@@ -232,7 +247,7 @@ class Importer:
         self.pending[i] = None
         if outcome == "approve" and granted > EPS:
             self.licences[i].append([granted, now + self.firm.model.rules.validity_days])
-            self.review_now = True
+            self.call_off = True
 
     def still_needs(self, app: Application) -> bool:
         return self.needs_licence(self.firm.materials.index(app.material))

@@ -13,7 +13,8 @@ mechanisms (docs/model.md):
   while every material it uses is above its reserve, (priority - 1) x reserve_step days of the
   firm's use; a stopped line restarts `restart_lag` after its material is back), order up to
   its level (plus any restocking raise) on its weekly review day (review days staggered over
-  the week) or the day after a licence is granted, file for a licence `apply_ahead` ahead, and
+  the week; the day after a licence is granted between reviews it calls off what the licence
+  covers), file for a licence `apply_ahead` ahead, and
   use the day's material (if a material runs out during the day, the lines that use it run
   for the part of the day it lasts);
 - suppliers in order of preference: licensed exports (uncontrolled material ships in full;

@@ -117,7 +117,9 @@ class Importer:
             self.order()
             yield self.env.timeout(REVIEW_PERIOD_DAYS)
 
-    def order(self) -> None:
+    def order(self, licensed_only: bool = False) -> None:
+        """Order up to the level: against the licence, and file for the rest (not when calling
+        off a licence granted between reviews: the rest waits for the next review)."""
         self.advance()
         shortfall = LEVEL_KG - self.stock - self.on_order
         if shortfall <= 1e-6:
@@ -127,7 +129,7 @@ class Importer:
             self.licence_kg -= take
             shortfall -= take
             self.ship(take)
-        if shortfall > 1e-6 and not self.pending:
+        if shortfall > 1e-6 and not self.pending and not licensed_only:
             self.pending = True
             self.applications += 1
             self.env.process(self.authority.application(self))
@@ -153,7 +155,7 @@ class Importer:
         self.licence_waits.append(now - first_filed)
         self.licence_kg = APPLY_FOR_KG
         self.licence_expires = now + LICENCE_VALIDITY_DAYS
-        self.order()  # a new licence is called off at once
+        self.order(licensed_only=True)  # a new licence is called off at once
 
     def finish(self) -> None:
         self.advance()
