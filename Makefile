@@ -4,6 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SCENARIO ?= scenarios/controls-2025.yaml
+ARGS    ?=
 
 .PHONY: install run test lint typecheck bench check clean
 
@@ -25,8 +26,8 @@ lint: $(STAMP)  ## ruff (style and layer bans) and mypy
 	$(BIN)/ruff check reesim tests bench
 	$(BIN)/mypy reesim
 
-bench: $(STAMP)  ## speed and memory of the engine; writes bench/results.json
-	$(BIN)/python bench/bench.py
+bench: $(STAMP)  ## speed against hand-written SimPy yardsticks, scaling, memory (~10 min; ARGS=--quick: ~4); bench/results.json
+	$(BIN)/python -m bench.bench $(ARGS)
 
 check: lint test  ## what CI runs
 
