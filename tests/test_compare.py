@@ -23,7 +23,7 @@ from reesim.results.compare import (
 )
 from reesim.results.gates import bind_gates, check_all, gates_from_options
 from reesim.results.inputs_diff import ABSENT, diff_inputs, flatten
-from reesim.results.metrics import kpi_unit
+from reesim.results.names import kpi_unit
 from reesim.results.result import Kpi, Provenance, RunResult
 from reesim.results.stats import summarize
 from reesim.scenario.load import load_text

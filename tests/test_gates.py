@@ -23,7 +23,7 @@ from reesim.results.gates import (
     load_gates,
     parse,
 )
-from reesim.results.metrics import kpi_unit
+from reesim.results.names import kpi_unit
 from reesim.results.result import Kpi, Provenance, RunResult
 from reesim.results.stats import summarize
 

@@ -21,7 +21,7 @@ from reesim.questions.traps import (
     solution_warnings,
     starts_with_nothing_in_transit,
 )
-from reesim.results.metrics import kpi_unit
+from reesim.results.names import kpi_unit
 from reesim.scenario.load import load_text
 from reesim.scenario.yamlsource import parse_document
 

@@ -15,8 +15,22 @@ import pytest
 
 from tests.conftest import MINIMAL
 
-HEAVY = ("scipy", "matplotlib", "pyarrow", "dask", "distributed", "SALib", "simpy", "jinja2")
-"""Libraries that only running, reporting or sweeping need."""
+HEAVY = (
+    "scipy",
+    "matplotlib",
+    "pyarrow",
+    "dask",
+    "distributed",
+    "SALib",
+    "simpy",
+    "jinja2",
+    "numpy",
+    "pydantic",
+)
+"""Libraries that only running, reporting or sweeping need, and the two that loading a scenario
+needs (numpy, pydantic): `reesim --help` imports none of them."""
+LOADING = {"numpy", "pydantic"}
+"""What a command's own help and `validate` may import (they build on scenario types)."""
 
 PROBE = """
 import sys
@@ -45,7 +59,7 @@ def imported(*argv: str, cwd: Path) -> tuple[int, set[str], str]:
 def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
     code, names, out = imported("--help", cwd=tmp_path)
     assert code == 0 and "run" in out and "sweep" in out
-    assert names == set()
+    assert names == set()  # a command importing numpy at load once made this cost 0.4 s
 
 
 @pytest.mark.parametrize(
@@ -55,14 +69,14 @@ def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
 def test_command_help_imports_no_heavy_library(tmp_path: Path, command: str) -> None:
     code, names, out = imported(command, "--help", cwd=tmp_path)
     assert code == 0 and "Usage" in out
-    assert names == set()
+    assert names <= LOADING
 
 
 def test_validate_imports_no_heavy_library(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(MINIMAL)
     code, names, out = imported("validate", "s.yaml", cwd=tmp_path)
     assert code == 0 and out.startswith("ok   s.yaml")
-    assert names == set()
+    assert names <= LOADING
 
 
 def test_run_imports_what_it_needs(tmp_path: Path) -> None:

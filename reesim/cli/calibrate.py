@@ -17,7 +17,7 @@ from rich.table import Table
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.errors import UsageError
 from reesim.report.words import counted
-from reesim.results.metrics import is_daily
+from reesim.results.names import is_daily
 
 if TYPE_CHECKING:
     from reesim.experiment.executors import Executor

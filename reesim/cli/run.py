@@ -102,7 +102,7 @@ def run(
         series_tables,
     )
     from reesim.results.io import SUFFIXES, series_csv, to_csv, to_json, write_result
-    from reesim.results.metrics import is_daily
+    from reesim.results.names import is_daily
     from reesim.scenario.load import load_scenario
 
     if out is not None and out.suffix.lower() not in SUFFIXES:  # checked before any work

@@ -381,7 +381,7 @@ def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: in
     shown = factors[:FACTOR_COLUMNS]
     headers = _short_names(shown)
     from reesim.report.fit import Col, FittedTable
-    from reesim.results.metrics import kpi_unit
+    from reesim.results.names import kpi_unit
 
     unit = kpi_unit(kpi)
     for title, rows in ((f"highest {kpi} ({unit})", best), (f"lowest {kpi} ({unit})", worst)):

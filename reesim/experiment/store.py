@@ -438,7 +438,7 @@ def _long_points(
 ) -> pa.Table:
     """One row per point, KPI and statistic: the point's factors (as written, value, unit),
     the KPI, its unit, the statistic and its value (n as a number like the others)."""
-    from reesim.results.metrics import kpi_unit
+    from reesim.results.names import kpi_unit
 
     points = len(wide)
     repeat = len(kpis) * len(STATS)

@@ -37,7 +37,7 @@ from reesim.results.gates import (
     parse,
 )
 from reesim.results.gates.checks import Origin, problem
-from reesim.results.metrics import kpi_unit
+from reesim.results.names import kpi_unit
 from reesim.scenario.units import parse_magnitude
 
 

@@ -26,7 +26,7 @@ from reesim.report import plots
 from reesim.report.tables import fmt, mean_ci
 from reesim.report.words import counted
 from reesim.results.io import atomic_write_text
-from reesim.results.metrics import kpi_unit
+from reesim.results.names import kpi_unit
 from reesim.results.result import Kpi, RunResult
 
 CSS = """

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from reesim.report.fit import Col, FittedChunks, FittedTable
 from reesim.report.words import counted
-from reesim.results.metrics import is_daily
+from reesim.results.names import is_daily
 from reesim.results.result import Kpi, RunResult, Series
 from reesim.results.stats import Summary
 

@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reesim.results.metrics import is_daily
+from reesim.results.names import is_daily
 from reesim.results.result import RunResult
 from reesim.results.tidy import KPI_STATISTICS, SERIES_STATISTICS, provenance_rows
 

@@ -26,6 +26,7 @@ from datetime import date
 import numpy as np
 
 from reesim.engine.recorder import FULL, STOPPED, Decision, FirmTrace, RunRecords, Shipment
+from reesim.results.names import DAILY
 from reesim.scenario.schema import Scenario
 
 KG_PER_T = 1000.0
@@ -68,44 +69,6 @@ class ReplicationMetrics:
     events: int
 
 
-KPI_UNITS = (
-    ("_days", "d"),
-    ("_day", "d"),
-    ("_kg", "kg"),
-    ("_units", "units"),
-    ("_pct", "%"),
-    ("_probability", "share"),
-    ("_share", "share"),
-    ("utilization", "share"),
-)
-
-
-def kpi_unit(name: str) -> str:
-    return next((unit for suffix, unit in KPI_UNITS if name.endswith(suffix)), "count")
-
-
-DAILY = "_daily"
-"""Suffix of a series with one value per simulated day (its value at the day's end); every
-other series has one value per month."""
-
-
-def is_daily(name: str) -> bool:
-    return name.endswith(DAILY)
-
-
-def series_unit(name: str) -> str:
-    name = name.removesuffix(DAILY)
-    if name.startswith(("exports.", "smuggled.", "seized.")):
-        return "t"
-    if name.endswith("cover_days"):
-        return "d"
-    if name.endswith("lost_units"):
-        return "units"
-    if name.endswith("_pct"):
-        return "%"
-    if name.endswith("_share"):
-        return "share"
-    return "count"
 
 
 @dataclass

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from reesim.results.fold import KPI_EXACT_LIMIT, SERIES_EXACT_LIMIT, ColumnFold
-from reesim.results.metrics import ReplicationMetrics, is_daily, kpi_unit, series_unit
+from reesim.results.metrics import ReplicationMetrics
+from reesim.results.names import is_daily, kpi_unit, series_unit
 from reesim.results.stats import Bounds, Summary, kpi_bounds, summarize_column
 
 SCHEMA_VERSION = 2

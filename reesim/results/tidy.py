@@ -20,7 +20,7 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
-from reesim.results.metrics import is_daily
+from reesim.results.names import is_daily
 from reesim.results.result import RunResult
 
 KPI_STATISTICS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")

@@ -37,7 +37,7 @@ from reesim.report.plots.common import (
 )
 from reesim.report.plots.result import _wait_histogram, licence_waits
 from reesim.results.compare import Comparison, compare_results
-from reesim.results.metrics import kpi_unit
+from reesim.results.names import kpi_unit
 from reesim.results.result import TimelineEntry
 
 if TYPE_CHECKING:

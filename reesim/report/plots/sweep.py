@@ -27,7 +27,7 @@ from reesim.report.plots.common import (
     path_label,
     wrapped,
 )
-from reesim.results.metrics import kpi_unit
+from reesim.results.names import kpi_unit
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
