@@ -91,7 +91,6 @@ class Applicant:
         exporter: str,
         first_review_day: float,
         aware: bool,
-        customer_u: float,
     ):
         self.buyer = buyer
         self.world = buyer.world
@@ -100,7 +99,7 @@ class Applicant:
         self.scale = scale
         self.exporter = exporter
         self.aware = aware
-        self.customer_u = customer_u
+        self.customer_u = -1.0  # drawn when an exporter's general licence first asks
         n = len(buyer.materials)
         self.stock = [buyer.stockpile_kg[i] * scale for i in range(n)]
         self.initial = list(self.stock)

@@ -119,8 +119,8 @@ class LicensingAuthority:
             kg,
             sequence,
             stream,
-            first_filed_day=world.env._now,
-            owner=owner,
+            world.env._now,
+            owner,
         )
         self.file(app)
         return app
@@ -166,7 +166,9 @@ class LicensingAuthority:
         end = start + (world.span(work, review.time.unit, start) if work > 0 else 0.0)
         decision_day = end
         limit = review.statutory_limit
-        if limit is not None:
+        # A limit of L days, or L working days (each at least a calendar day), cannot have
+        # passed by filing + L: the calendar is consulted only for reviews that run longer.
+        if limit is not None and end > app.filed_day + limit.value:
             deadline = app.filed_day + world.span_days(limit, app.filed_day)
             if end > deadline:
                 if review.on_limit == "decide":

@@ -47,6 +47,7 @@ class BackgroundStream:
         self._arrivals = 0
         self._pending: Call | None = None
         self._spec: Background | None = None
+        self._answers_of: object = None
         self._rate = -1.0
         world.listeners.append(self._follow_params)
         self._follow_params()
@@ -63,6 +64,22 @@ class BackgroundStream:
             self._rate = spec.rate_per_day
             self._schedule()
 
+    def _licensed(self, material: str, destination: str) -> bool:
+        """Whether an application for this material and destination must be filed now (the
+        answer is remembered per parameter state unless a general licence is in play)."""
+        params = self.world.params
+        if params is not self._answers_of:
+            self._answers_of = params
+            self._answers: dict[tuple[str, str], bool] = {}
+        if params.authority.general_licences:
+            return needs_licence(params, material, destination, self.world.env._now, self.world)
+        found = self._answers.get((material, destination))
+        if found is None:
+            found = self._answers[(material, destination)] = needs_licence(
+                params, material, destination, 0.0, self.world
+            )
+        return found
+
     def _schedule(self) -> None:
         if self._rate <= 0:
             self._pending = None  # nothing arrives until the rate changes
@@ -77,7 +94,6 @@ class BackgroundStream:
         j = self._arrivals
         self._arrivals += 1
         self._schedule()
-        world = self.world
         attributes = 3 * j
         (dests, dest_edges), (uses, use_edges), (mats, mat_edges) = self._tables
         destination = OTHER_DESTINATION
@@ -91,7 +107,7 @@ class BackgroundStream:
         if mats:
             u = uniform(self._attributes, attributes + 2)
             material = _pick(u, mats, mat_edges, NOT_MODELLED)
-        if needs_licence(world.params, material, destination, world.env._now, world):
+        if self._licensed(material, destination):
             stream = Streams.child(self._applications, j)
             self.authority.new_application(
                 "", 0, destination, end_use, "", material, 0.0, j, stream, owner=None

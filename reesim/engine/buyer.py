@@ -181,16 +181,15 @@ class Buyer:
             raw = [1.0] * count
         total = math.fsum(raw)
         phase = self.ordering.review_phase
-        phase_key = streams.key("review-phase", self.id)
-        aware_key = streams.key("prestock-aware", self.id)
-        customer_key = streams.key("customer", self.id)
+        phase_key = streams.key("review-phase", self.id) if phase == "random" else 0
+        prestock = self.ordering.prestock
+        aware_key = streams.key("prestock-aware", self.id) if prestock is not None else 0
         period = self.ordering.review_period
         edges, names, acc = [], [], 0.0
         for name, share in spec.exporters.items():
             acc += share
             edges.append(acc)
             names.append(name)
-        prestock = self.ordering.prestock
         applicants = []
         for k in range(count):
             if isinstance(phase, Duration):
@@ -201,12 +200,13 @@ class Buyer:
             position = (k + 0.5) / count
             exporter = next((n for n, e in zip(names, edges, strict=True) if position < e), "")
             aware = prestock is not None and world.uniform(aware_key, k) < prestock.aware_share
-            applicants.append(
-                Applicant(
-                    self, k, raw[k] / total, exporter, first, aware, world.uniform(customer_key, k)
-                )
-            )
+            applicants.append(Applicant(self, k, raw[k] / total, exporter, first, aware))
         return applicants
+
+    def customer_u(self, k: int) -> float:
+        """Importer k's uniform deciding which exporters' general licences name it (drawn when
+        a licence first needs it; the same whenever that is)."""
+        return self.world.uniform(self.world.streams.key("customer", self.id), k)
 
     def start(self) -> None:
         """The importers' first decisions, at time 0 (after a warm start's pipeline is set)."""

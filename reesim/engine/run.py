@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from reesim.engine.authority import LicensingAuthority
 from reesim.engine.background import BackgroundStream
@@ -20,9 +18,21 @@ from reesim.scenario.load import ResolvedScenario
 def simulate(
     resolved: ResolvedScenario, root_seed: int, replication: int, budget: int = EVENT_BUDGET
 ) -> RunRecords:
-    """Run replication `replication` of `resolved` under `root_seed` to the horizon."""
-    with _without_cyclic_gc():
+    """Run replication `replication` of `resolved` under `root_seed` to the horizon.
+
+    The cyclic garbage collector is off meanwhile: a replication allocates many small objects
+    that all stay referenced until it ends (records, pending events, importers), so the
+    collector's passes find nothing and cost 10-30% of the run, more with many firms as full
+    passes rescan everything alive. The replication breaks its own cycles at the end
+    (`_dismantle`), so reference counting frees it at once.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
         return _simulate(resolved, root_seed, replication, budget)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _simulate(
@@ -77,19 +87,3 @@ def _dismantle(world: World, authority: LicensingAuthority, buyers: list[Buyer])
         for a in buyer.applicants:
             a.drop_references()
         buyer.applicants = []
-
-
-@contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """Keep the cyclic garbage collector out of a replication. A replication allocates many
-    small objects that all stay referenced until it ends (records, pending events, importers),
-    so the collector's passes find nothing and cost 10-30% of the run, more with many firms as
-    full passes rescan everything alive; the cycles a replication leaves behind are collected
-    after it, as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -86,10 +86,14 @@ def covered(a: Applicant, i: int) -> bool:
         return False
     now = a.env._now
     for start, end, exporters, share in windows:
-        if start <= now < end and (
-            exporters is None or (a.exporter in exporters and a.customer_u < share)
-        ):
-            return True
+        if start <= now < end:
+            if exporters is None:
+                return True
+            if a.exporter in exporters:
+                if a.customer_u < 0.0:
+                    a.customer_u = a.buyer.customer_u(a.index)
+                if a.customer_u < share:
+                    return True
     return False
 
 

@@ -44,8 +44,18 @@ def stream_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big") >> 1
 
 
+_TEXT_HASHES: dict[str, int] = {}
+"""BLAKE2b of each name seen, shared by every replication of the process (it depends on the text
+alone)."""
+
+
 def _text_hash(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+    found = _TEXT_HASHES.get(text)
+    if found is None:
+        found = _TEXT_HASHES[text] = int.from_bytes(
+            hashlib.blake2b(text.encode(), digest_size=8).digest(), "big"
+        )
+    return found
 
 
 def _int_parts(value: int) -> list[int]:
@@ -74,7 +84,6 @@ class Streams:
             state = _mix((state + word + _GAMMA) & _M64)
         self._base = state
         self._keys: dict[tuple[KeyPart, ...], int] = {}
-        self._texts: dict[str, int] = {}
 
     def key(self, *parts: KeyPart) -> int:
         """The 64-bit stream key of an entity and mechanism, e.g. ``key("transit", "ford", 0)``.
@@ -87,10 +96,7 @@ class Streams:
             state = self._base
             for part in parts:
                 if isinstance(part, str):
-                    word = self._texts.get(part)
-                    if word is None:
-                        word = self._texts[part] = _text_hash(part)
-                    state = (state * _PRIME + word) & _M64
+                    state = (state * _PRIME + _text_hash(part)) & _M64
                 elif 0 <= part <= _M64:
                     state = (state * _PRIME + part + 1) & _M64
                 else:

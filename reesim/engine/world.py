@@ -16,6 +16,7 @@ duration starts). Compiled samplers are cached per distribution object.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from heapq import heappush
 from typing import Any
 
@@ -39,6 +40,7 @@ away (a zero-length cycle, a rate far beyond anything real); at a few hundred th
 second this stops it within minutes, with a message that names the cause."""
 
 
+@lru_cache(maxsize=32)
 def calendar_spec(config: CalendarConfig) -> CalendarSpec:
     """The built-in calendar with the scenario's own days on top: the scenario's holidays and
     make-up days win over the built-in ones, and built-in make-up days that fall on no weekend

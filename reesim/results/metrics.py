@@ -22,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 
@@ -41,8 +43,10 @@ class Months:
     labels: tuple[str, ...]
     starts: np.ndarray
     ends: np.ndarray
+    end_days: tuple[float, ...] = ()  # `ends` as plain floats, for lookups one at a time
 
     @staticmethod
+    @lru_cache(maxsize=64)
     def covering(start: date, horizon_days: float) -> Months:
         labels, starts, ends = [], [], []
         year, month, day0 = start.year, start.month, 0.0
@@ -53,7 +57,7 @@ class Months:
             starts.append(day0)
             ends.append(end)
             year, month, day0 = nxt.year, nxt.month, end
-        return Months(tuple(labels), np.asarray(starts), np.asarray(ends))
+        return Months(tuple(labels), np.asarray(starts), np.asarray(ends), tuple(ends))
 
     def index(self, days: np.ndarray) -> np.ndarray:
         """Month index of each time (times at or beyond the horizon get len(self))."""
@@ -106,11 +110,12 @@ def measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
 
 
 def _monthly_sum(days: Iterable[float], amounts: Iterable[float], months: Months) -> np.ndarray:
-    d = np.fromiter(days, dtype=float)
-    a = np.fromiter(amounts, dtype=float)
-    out = np.zeros(len(months.labels) + 1)
-    np.add.at(out, months.index(d), a)
-    return out[:-1]
+    """Amounts summed by the month their day falls in (days at or past the horizon dropped)."""
+    ends = months.end_days
+    out = [0.0] * (len(ends) + 1)
+    for day, amount in zip(days, amounts, strict=True):
+        out[bisect_right(ends, day)] += amount
+    return np.asarray(out[:-1])
 
 
 def _firm(
@@ -303,7 +308,7 @@ def _authority(
     records: RunRecords, months: Months, kpis: dict[str, float], series: dict[str, np.ndarray]
 ) -> None:
     waits = [d.review_start_day - d.filed_day for d in records.decisions]
-    kpis["authority.queue_wait_days"] = float(np.mean(waits)) if waits else float("nan")
+    kpis["authority.queue_wait_days"] = math.fsum(waits) / len(waits) if waits else math.nan
     kpis["authority.backlog_max"] = float(np.max(records.backlog_counts))
     kpis["authority.applications"] = float(len(records.filings))
     if records.reviewer_capacity_days:
@@ -314,14 +319,21 @@ def _authority(
     series["authority.filed"] = _monthly_sum(
         (f.day for f in firm_filings), (1.0 for _ in firm_filings), months
     )
-    outcomes = (("approve", "approved"), ("deny", "denied"), ("return", "returned"))
-    for scope, decisions in (
-        ("authority", [d for d in records.decisions if d.firm]),
-        (f"applications.{OVERALL}", records.decisions),
-    ):
-        for outcome, name in outcomes:
-            days = [d.decision_day for d in decisions if d.outcome == outcome]
-            series[f"{scope}.{name}"] = _monthly_sum(days, (1.0 for _ in days), months)
+    # Decisions by outcome per month: the firms' own, and everyone's (background included).
+    ends = months.end_days
+    counts = {
+        (scope, outcome): [0.0] * (len(ends) + 1)
+        for scope in ("authority", f"applications.{OVERALL}")
+        for outcome in ("approve", "deny", "return")
+    }
+    for d in records.decisions:
+        k = bisect_right(ends, d.decision_day)
+        counts[(f"applications.{OVERALL}", d.outcome)][k] += 1.0
+        if d.firm:
+            counts[("authority", d.outcome)][k] += 1.0
+    names = {"approve": "approved", "deny": "denied", "return": "returned"}
+    for (scope, outcome), monthly in counts.items():
+        series[f"{scope}.{names[outcome]}"] = np.asarray(monthly[:-1])
 
 
 def _approvals(
@@ -345,16 +357,23 @@ def _approvals(
         {f.country for f in scenario.firms.values()}
         | set(scenario.authority.background.destinations)
     )
-    filed_day = np.array([day for day, _ in first.values()], dtype=float)
-    dest_of = np.array([dest for _, dest in first.values()], dtype=object)
-    approved_day = np.array([approved.get(k, np.inf) for k in first], dtype=float)
-    ends = months.ends[None, :]
-    filed_by = filed_day[:, None] < ends
-    approved_by = approved_day[:, None] < ends
+    # Counted by month: an application counts from the month whose end is past its filing
+    # (and its approval), and every month after; cumulative sums give the month-end tallies.
+    ends = months.end_days
+    n = len(ends) + 1
+    filed_in = {dest: [0] * n for dest in [OVERALL, *dests]}
+    approved_in = {dest: [0] * n for dest in [OVERALL, *dests]}
+    for application, (day, dest) in first.items():
+        k = bisect_right(ends, day)
+        decided = approved.get(application)
+        ka = bisect_right(ends, decided) if decided is not None else n - 1
+        for scope in (OVERALL, dest):
+            if scope in filed_in:
+                filed_in[scope][k] += 1
+                approved_in[scope][ka] += 1
     for dest in [OVERALL, *dests]:
-        chosen = np.ones(len(filed_day), bool) if dest == OVERALL else dest_of == dest
-        n_filed = filed_by[chosen].sum(axis=0)
-        n_approved = approved_by[chosen].sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(n_filed > 0, n_approved / np.maximum(n_filed, 1), np.nan)
-        series[f"applications.{dest}.approved_share"] = share
+        filed = accumulate(filed_in[dest][:-1])
+        granted = accumulate(approved_in[dest][:-1])
+        series[f"applications.{dest}.approved_share"] = np.asarray(
+            [g / f if f else math.nan for f, g in zip(filed, granted, strict=True)]
+        )
