@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reesim.errors import ScenarioError
+from reesim.files import MAX_INPUT_BYTES
 from reesim.scenario.yamlsource import (
+    MAX_NODES,
     MAX_VALUES,
     Document,
     Mark,
@@ -171,9 +174,7 @@ def test_duplicate_keys_are_reported_at_the_second_one():
 
 def test_top_level_must_be_a_mapping():
     assert fails("- a\n- b\n") == ["s.yaml:1:1: expected a mapping at the top level, got a list"]
-    assert fails("just text\n") == [
-        "s.yaml:1:1: expected a mapping at the top level, got 'just text'"
-    ]
+    assert fails("just text\n") == ["s.yaml:1:1: expected a mapping at the top level, got text"]
     assert fails("") == ["s.yaml: expected a mapping at the top level, got an empty document"]
     assert fails("# only a comment\n") == [
         "s.yaml: expected a mapping at the top level, got an empty document"
@@ -234,13 +235,17 @@ def test_undefined_and_recursive_aliases():
     ]
 
 
+TOO_BIG = (
+    f"s.yaml: expected at most {MAX_VALUES:,} values and {MAX_NODES:,} YAML nodes, got more "
+    "(aliases or merge keys expanding?)"
+)
+
+
 def test_alias_bombs_are_refused():
     levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 7):
         levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
-    assert fails("\n".join(levels) + "\n") == [
-        f"s.yaml: expected at most {MAX_VALUES} values, got more (aliases expanding?)"
-    ]
+    assert fails("\n".join(levels) + "\n") == [TOO_BIG]
 
 
 def test_deep_nesting_is_a_problem_not_a_crash():
@@ -355,3 +360,52 @@ def test_any_set_value_gives_a_value_or_a_scenario_error(text: str):
         parse_scalar(text)
     except ScenarioError as err:
         assert err.problems
+
+
+# -- what is read is capped ------------------------------------------------------------------
+
+
+def test_merge_key_bombs_are_refused():
+    # Each level merges the previous one twice: 2**20 entries from a 1 kB file.
+    levels = ["a0: &a0 {x: 1}"]
+    for i in range(1, 21):
+        levels.append(f"a{i}: &a{i} {{<<: [*a{i - 1}, *a{i - 1}]}}")
+    assert fails("\n".join(levels) + "\n") == [TOO_BIG]
+
+
+def test_too_many_nodes_are_refused_before_they_are_built():
+    assert fails("a: [" + "1, " * (MAX_NODES + 10) + "1]\n") == [TOO_BIG]
+
+
+@pytest.mark.parametrize(
+    ("make", "got"),
+    [
+        (lambda p: os.mkfifo(p), "a pipe (FIFO)"),
+        (lambda p: p.mkdir(), "a directory"),
+        (lambda p: p.symlink_to("/dev/zero"), "a device"),
+        (lambda p: p.write_bytes(b"a: 1\n" * (MAX_INPUT_BYTES // 4)), None),
+    ],
+    ids=["fifo", "directory", "dev-zero", "too-big"],
+)
+def test_only_regular_files_of_bounded_size_are_read(tmp_path: Path, make, got):
+    path = tmp_path / "s.yaml"
+    make(path)
+    with pytest.raises(ScenarioError) as err:
+        read_document(path)  # a FIFO with no writer would block forever if opened plainly
+    (line,) = lines(err)
+    if got is None:
+        assert line.startswith(
+            f"{path}: expected a readable scenario file of at most 1,048,576 bytes"
+        )
+    else:
+        assert line == f"{path}: expected a readable scenario file, got {got}"
+
+
+def test_partial_documents_keep_their_problems_and_the_rest():
+    doc = parse_document("a: 2025-02-30\nb: !!binary aGk=\nc: 3\nc: 4\n", "s.yaml", partial=True)
+    assert doc.data == {"a": None, "b": None, "c": 3}
+    assert sorted(str(p) for p in doc.problems) == [
+        "s.yaml:1:4: a: expected a valid date, got '2025-02-30'",
+        "s.yaml:2:4: b: expected plain YAML data, got tag !!binary",
+        "s.yaml:4:1: c: expected each key once, got 'c' again (first on line 3)",
+    ]

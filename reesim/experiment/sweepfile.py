@@ -263,7 +263,7 @@ def load_sweep(path: str | Path, doc: Document | None = None) -> SweepPlan:
         design = expand(DesignSpec(sweep.design, tuple(factors), sweep.seed, sweep.samples))
     except DesignError as err:
         raise ScenarioError([locate(err)]) from None
-    text = Path(source).read_text(encoding="utf-8-sig")
+    text = doc.text
     plan = SweepPlan(
         name=sweep.name or Path(source).stem,
         source=source,

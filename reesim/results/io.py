@@ -10,12 +10,21 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from reesim.files import atomic_write_bytes, atomic_write_text
 from reesim.results.result import RunResult, Series
+
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "read_result",
+    "series_csv",
+    "to_csv",
+    "to_json",
+    "write_result",
+]
 
 CSV_FIELDS = (
     "kpi",
@@ -46,36 +55,6 @@ of several runs concatenate into one table."""
 def _provenance_cells(result: RunResult) -> list[str | int]:
     p = result.provenance
     return [p.scenario_name, p.scenario_sha256, p.root_seed, len(p.replications), p.reesim_version]
-
-
-def _file_mode() -> int:
-    """The mode an ordinary new file gets (0666 less the umask); mkstemp's own 0600 would hide
-    results from the other users of a shared machine."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, fsync, rename: readers see the old file or the
-    whole new one, never a part."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def to_json(result: RunResult) -> str:

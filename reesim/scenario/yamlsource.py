@@ -19,7 +19,14 @@ Anchors and aliases work. Merge keys (``<<: *defaults``) work as in ``yaml.safe_
 mapping's own keys win over merged ones, and an earlier merged mapping wins over a later one; a
 merged value's position is where it was written, under the anchor.
 
-Everything wrong with a document is reported at once, as a `ScenarioError`.
+Everything wrong with a document is reported at once, as a `ScenarioError`; with
+``partial=True`` problems with single values (a bad tag, an invalid date, a repeated key) come
+back in `Document.problems` instead, the value replaced by None, so that a loader can report them
+together with what later checks find in the rest of the document.
+
+What is read is capped: files of at most `MAX_INPUT_BYTES`, regular files only (a FIFO or a
+device is refused before it is read), at most `MAX_NODES` YAML nodes and `MAX_VALUES` values,
+counting every alias and every entry a merge key brings in.
 """
 
 from __future__ import annotations
@@ -36,13 +43,17 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reesim.errors import Problem, ScenarioError
+from reesim.files import MAX_INPUT_BYTES, FileProblem, read_input
 from reesim.scenario.problems import dotted
 
 Key = tuple[str | int, ...]
 """A path into a document: mapping keys (str) and list indexes (int)."""
 
 MAX_VALUES = 100_000
-"""Most values a document may expand to (aliases can multiply a small file exponentially)."""
+"""Most values a document may expand to (aliases and merge keys can multiply a small file
+exponentially); merged entries count as values."""
+MAX_NODES = 200_000
+"""Most YAML nodes composed from a text: bounds the time spent on a large file."""
 
 _TAG = "tag:yaml.org,2002:"
 _MERGE = _TAG + "merge"
@@ -80,6 +91,10 @@ class Document:
     data: Any
     marks: Mapping[Key, Mark] = field(repr=False)
     key_marks: Mapping[Key, Mark] = field(repr=False)
+    problems: tuple[Problem, ...] = field(default=(), repr=False)
+    """Problems with single values, when parsed with ``partial=True`` (else raised)."""
+    text: str = field(default="", repr=False)
+    """The text parsed."""
 
     def mark_for(self, key: Key) -> Mark | None:
         """The position of the value at `key`, else of its deepest ancestor that has one."""
@@ -90,19 +105,16 @@ class Document:
         return None
 
 
-def read_document(path: str | Path) -> Document:
-    """Read and parse the scenario file at `path`; the Document's source is `path` as given."""
+def read_document(
+    path: str | Path, *, partial: bool = False, what: str = "a readable scenario file"
+) -> Document:
+    """Read and parse the file at `path`; the Document's source is `path` as given. `what` is
+    what the file was expected to be, in messages."""
     source = str(path)
-    file = Path(path)
-    if file.is_dir():
-        raise _error(source, "expected a readable scenario file, got a directory")
     try:
-        raw = file.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        raise _error(source, "expected a readable scenario file, got no such file") from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise _error(source, f"expected a readable scenario file, got {reason}") from None
+        raw = read_input(path, what)
+    except FileProblem as exc:
+        raise _error(source, str(exc)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -111,22 +123,34 @@ def read_document(path: str | Path) -> Document:
         col = len(raw[start : exc.start].decode("utf-8", errors="replace")) + 1
         message = f"expected UTF-8 text, got byte 0x{raw[exc.start]:02x}"
         raise ScenarioError([Problem(source, line, col, "", message)]) from None
-    return parse_document(text, source)
+    return parse_document(text, source, partial=partial)
 
 
-def parse_document(text: str, source: str) -> Document:
-    """Parse `text` as a scenario document whose top level must be a mapping."""
+def parse_document(text: str, source: str, *, partial: bool = False) -> Document:
+    """Parse `text` as a document whose top level must be a mapping.
+
+    With `partial`, problems with single values are returned in the Document (their values
+    None) rather than raised; problems with the whole text (syntax, size) are always raised.
+    """
+    if len(text) > MAX_INPUT_BYTES:
+        raise _error(source, f"expected at most {MAX_INPUT_BYTES:,} characters, got {len(text):,}")
     root = _compose(text, source)
     if root is None:
         raise _error(source, "expected a mapping at the top level, got an empty document")
     if not isinstance(root, MappingNode):
-        got = "a list" if isinstance(root, SequenceNode) else repr(_short(root.value))
+        got = "a list" if isinstance(root, SequenceNode) else _kind_of_scalar(root.tag)
         mark = _mark(root)
         message = f"expected a mapping at the top level, got {got}"
         raise ScenarioError([Problem(source, mark.line, mark.col, "", message)])
     builder = _Builder(source)
-    data = builder.build_root(root)
-    return Document(source, data, builder.marks, builder.key_marks)
+    data = builder.build_root(root, partial=partial)
+    return Document(source, data, builder.marks, builder.key_marks, tuple(builder.problems), text)
+
+
+def _kind_of_scalar(tag: str) -> str:
+    """What a scalar is, without its text: a top level that is not a mapping is often some
+    other file entirely (/etc/passwd), whose contents must not be echoed."""
+    return "text" if tag == _TAG + "str" else "a single value"
 
 
 def parse_scalar(text: str, source: str = "--set") -> Any:
@@ -151,24 +175,26 @@ class _Builder:
         self._count = 0
         self._constructor = SafeConstructor()
 
-    def build_root(self, root: Node) -> Any:
-        """Build the value of `root`; raise ScenarioError listing every problem found."""
+    def build_root(self, root: Node, partial: bool = False) -> Any:
+        """Build the value of `root`; raise ScenarioError listing every problem found (with
+        `partial`, only those that leave no value to return)."""
         try:
             value = self._build(root, ())
         except _TooBig:
-            message = f"expected at most {MAX_VALUES} values, got more (aliases expanding?)"
-            self.problems = [Problem(self.source, 0, 0, "", message)]
+            raise _error(self.source, _TOO_BIG) from None
         except RecursionError:
-            message = "expected valid YAML, got too deep nesting"
-            self.problems = [Problem(self.source, 0, 0, "", message)]
-        if self.problems:
+            raise _error(self.source, "expected valid YAML, got too deep nesting") from None
+        if self.problems and not partial:
             raise ScenarioError(self.problems)
         return value
 
-    def _build(self, node: Node, key: Key) -> Any:
-        self._count += 1
+    def _tick(self, n: int = 1) -> None:
+        self._count += n
         if self._count > MAX_VALUES:
             raise _TooBig
+
+    def _build(self, node: Node, key: Key) -> Any:
+        self._tick()
         self.marks[key] = _mark(node)
         if isinstance(node, ScalarNode):
             return self._scalar(node, key)
@@ -235,7 +261,9 @@ class _Builder:
                 else:
                     self._open.add(id(source))
                     try:
-                        merged += [(k, v, False) for k, v, _ in self._entries(source, key)]
+                        entries = self._entries(source, key)
+                        self._tick(len(entries))  # a merge bomb multiplies entries, not values
+                        merged += [(k, v, False) for k, v, _ in entries]
                     finally:
                         self._open.discard(id(source))
         return merged + own
@@ -261,13 +289,33 @@ class _Builder:
 
 
 class _TooBig(Exception):
-    """Raised inside _Builder when a document expands to more than MAX_VALUES values."""
+    """Raised when a document has more than MAX_NODES nodes or MAX_VALUES values."""
+
+
+_TOO_BIG = (
+    f"expected at most {MAX_VALUES:,} values and {MAX_NODES:,} YAML nodes, got more "
+    "(aliases or merge keys expanding?)"
+)
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """The safe loader, stopping once it has composed MAX_NODES nodes."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._nodes = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _TooBig
+        return super().compose_node(parent, index)
 
 
 def _compose(text: str, source: str) -> Node | None:
     """Compose `text` into a node tree with the safe loader; YAML errors become Problems."""
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_CountingLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -289,6 +337,8 @@ def _compose(text: str, source: str) -> Node | None:
         raise _error(source, f"expected valid YAML, got {exc}") from None
     except RecursionError:
         raise _error(source, "expected valid YAML, got too deep nesting") from None
+    except _TooBig:
+        raise _error(source, _TOO_BIG) from None
 
 
 def _mark(node: Node) -> Mark:

@@ -20,14 +20,8 @@ def load_gates(path: str | Path) -> list[Gate]:
     from reesim.scenario.yamlsource import read_document
 
     source = str(path)
-    file = Path(path)
-    if not file.is_file():
-        got = "a directory" if file.is_dir() else "no such file"
-        raise ScenarioError(
-            [Problem(source, 0, 0, "", f"expected a readable gates file, got {got}")]
-        )
     try:
-        doc = read_document(path)
+        doc = read_document(path, what="a readable gates file")
     except ScenarioError as err:
         hint = " (write the list under 'gates:')"
         raise ScenarioError(
@@ -36,7 +30,7 @@ def load_gates(path: str | Path) -> list[Gate]:
                 for p in err.problems
             ]
         ) from None
-    lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    lines = doc.text.splitlines()
     problems: list[Problem] = []
 
     def at(key: tuple[str | int, ...], message: str, keyed: bool = False) -> None:
