@@ -42,7 +42,7 @@ BROKEN = {
     ),
     "zero capacity": (
         ("    capacity: 2\n", "    capacity: 0\n"),
-        ["bad.yaml:9:15: authority.review.capacity: expected a value > 0, got 0"],
+        ["bad.yaml:9:15: authority.review.capacity: expected a whole number >= 1, got 0"],
     ),
     "negative duration": (
         ("transit: 2w", "transit: -2w"),
@@ -54,7 +54,7 @@ BROKEN = {
     ),
     "probability above one": (
         ("{approve: 1, deny: 0, return: 0}", "{approve: 1.5, deny: 0, return: rest}"),
-        ["bad.yaml:12:17: authority.outcomes[0].approve: expected a value <= 1.0, got 1.5"],
+        ["bad.yaml:12:17: authority.outcomes[0].approve: expected a number of at most 1, got 1.5"],
     ),
     "unknown unit": (
         ("per_unit: 1 kg", "per_unit: 1 lb"),

@@ -35,7 +35,6 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
@@ -49,6 +48,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from reesim.scenario import units
+from reesim.scenario.numbers import Bounded, as_real
 from reesim.scenario.units import Duration, DurationUnit
 
 _STANDARD_NORMAL = NormalDist()
@@ -57,24 +57,18 @@ Size: TypeAlias = int | tuple[int, ...] | None
 Loc: TypeAlias = tuple[str | int, ...]
 
 
-def _number(bound: Literal["non-negative", "positive"]) -> BeforeValidator:
-    """Validator for a numeric field, with our message style and bools refused (YAML `yes`)."""
+MAX_PARAMETER = 1e9
+"""Largest value of a distribution parameter (in its own unit)."""
+MAX_CV = 10.0
+"""Largest coefficient of variation of a lognormal: beyond it nearly all the mass sits near 0
+and a few draws are astronomically large."""
+UPPER_TAIL = 1e-6
+"""`upper_bound` is the value draws exceed with at most this probability."""
+_Z_UPPER = 4.753424308822899
+"""The standard normal quantile of 1 - UPPER_TAIL."""
 
-    def check(x: object) -> float:
-        if isinstance(x, bool) or not isinstance(x, numbers.Real):
-            raise ValueError(f"expected a number, got {x!r}")
-        value = float(x)
-        if not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {x!r}")
-        if (bound == "non-negative" and value < 0) or (bound == "positive" and value <= 0):
-            raise ValueError(f"expected a {bound} number, got {x!r}")
-        return value
-
-    return BeforeValidator(check)
-
-
-NonNegative = Annotated[float, _number("non-negative")]
-Positive = Annotated[float, _number("positive")]
+NonNegative = Annotated[float, Bounded(ge=0.0, le=MAX_PARAMETER)]
+Positive = Annotated[float, Bounded(gt=0.0, le=MAX_PARAMETER)]
 
 
 class _Dist(BaseModel):
@@ -86,6 +80,11 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
     def variance(self) -> float:
+        raise NotImplementedError
+
+    def upper_bound(self) -> float:
+        """The greatest value drawn, or for an unbounded distribution the value exceeded with
+        probability `UPPER_TAIL`: what checks of a run's magnitudes take as its largest draw."""
         raise NotImplementedError
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
@@ -142,6 +141,9 @@ class Fixed(_Dist):
     def variance(self) -> float:
         return 0.0
 
+    def upper_bound(self) -> float:
+        return self.value
+
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return self.value if size is None else np.full(size, self.value)
 
@@ -156,6 +158,9 @@ class Exponential(_HasMean):
 
     def variance(self) -> float:
         return self.mean_value**2
+
+    def upper_bound(self) -> float:
+        return self.mean_value * -math.log(UPPER_TAIL)
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.exponential(self.mean_value, size)
@@ -181,6 +186,13 @@ class Lognormal(_HasMean):
         if (self.cv is None) == (self.sd is None):
             got = "neither" if self.cv is None else f"cv={self.cv!r} and sd={self.sd!r}"
             raise ValueError(f"expected exactly one of cv or sd, got {got}")
+        if self.cv_value > MAX_CV:
+            got = (
+                f"cv={self.cv!r}"
+                if self.cv is not None
+                else f"sd={self.sd!r} (cv {self.cv_value:.3g})"
+            )
+            raise ValueError(f"expected a spread of at most cv={MAX_CV:g}, got {got}")
         return self
 
     @property
@@ -197,6 +209,11 @@ class Lognormal(_HasMean):
 
     def variance(self) -> float:
         return (self.cv_value * self.mean_value) ** 2
+
+    def upper_bound(self) -> float:
+        if self.cv_value == 0:
+            return self.mean_value
+        return math.exp(self.mu + _Z_UPPER * self.sigma)
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         if self.cv_value == 0:
@@ -232,6 +249,9 @@ class Triangular(_Dist):
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
 
+    def upper_bound(self) -> float:
+        return self.high
+
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.triangular(self.low, self.mode, self.high, size)
 
@@ -261,6 +281,9 @@ class Uniform(_Dist):
 
     def variance(self) -> float:
         return (self.high - self.low) ** 2 / 12
+
+    def upper_bound(self) -> float:
+        return self.high
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.uniform(self.low, self.high, size)
@@ -301,6 +324,9 @@ class Empirical(_Dist):
     def variance(self) -> float:
         # Centred form: E[(X - m)^2] does not cancel catastrophically like E[X^2] - m^2.
         return float(self.probabilities() @ (np.asarray(self.values) - self.mean()) ** 2)
+
+    def upper_bound(self) -> float:
+        return max(v for v, p in zip(self.values, self.probabilities(), strict=True) if p > 0)
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.choice(np.asarray(self.values, dtype=np.float64), size, p=self.probabilities())
@@ -356,7 +382,7 @@ def _number_distribution(x: object, handler: ValidatorFunctionWrapHandler) -> An
     """Accept a number as Fixed, and locate errors as written (without the union's tag)."""
     if isinstance(x, _Dist):
         return handler(x)
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+    if as_real(x) is not None:  # a number, or its text ('1e3', which YAML 1.1 reads as text)
         x = {"dist": "fixed", "value": x}
     if not isinstance(x, Mapping):
         raise ValueError(f"expected a number or a mapping with a 'dist' key, got {x!r}")
@@ -421,11 +447,30 @@ class DurationDistribution(BaseModel):
             f"expected {units.DURATION_LIKE} or a mapping with a 'dist' key, got {data!r}"
         )
 
+    @model_validator(mode="after")
+    def _draws_within_limits(self) -> DurationDistribution:
+        # Durations drawn are converted to calendar time; working days through a table of days
+        # that must stay bounded, so even the far tail of the distribution must be a duration.
+        top = self.dist.upper_bound()
+        if self.unit == "wd":
+            limit = units.MAX_WORKING_DAYS
+        else:
+            limit = units.MAX_DURATION_DAYS / units.CALENDAR_DAYS[self.unit]
+        if top > limit:
+            raise ValueError(
+                f"expected draws of at most {Duration(limit, self.unit)} (but for one in "
+                f"{1 / UPPER_TAIL:,.0f}), got a distribution reaching {top:.6g}{self.unit}"
+            )
+        return self
+
     def mean(self) -> float:
         return self.dist.mean()
 
     def variance(self) -> float:
         return self.dist.variance()
+
+    def upper_bound(self) -> float:
+        return self.dist.upper_bound()
 
     @overload
     def sample(self, rng: np.random.Generator, size: None = None) -> float: ...

@@ -130,11 +130,16 @@ def _link(model: type[BaseModel]) -> str:
 
 def _bounds(metadata: list[Any]) -> str:
     """Numeric constraints as text: '> 0', '≥ 0', '0–1'."""
-    found = {k: getattr(m, k) for m in metadata for k in ("ge", "gt", "le", "lt") if hasattr(m, k)}
-    low = f"≥ {_number(found['ge'])}" if "ge" in found else ""
-    low = low or (f"> {_number(found['gt'])}" if "gt" in found else "")
-    high = _number(found["le"]) if "le" in found else ""
-    high = high or (f"< {_number(found['lt'])}" if "lt" in found else "")
+    found = {
+        k: getattr(m, k)
+        for m in metadata
+        for k in ("ge", "gt", "le", "lt")
+        if getattr(m, k, None) is not None
+    }
+    low = f"≥ {_bound(found['ge'])}" if "ge" in found else ""
+    low = low or (f"> {_bound(found['gt'])}" if "gt" in found else "")
+    high = _bound(found["le"]) if "le" in found else ""
+    high = high or (f"< {_bound(found['lt'])}" if "lt" in found else "")
     if low.startswith("≥") and high and not high.startswith("<"):
         return f"{low[2:]}–{high}"
     return " ".join(x if x[0] in "≥><" else f"≤ {x}" for x in (low, high) if x)
@@ -212,6 +217,11 @@ def _plural(text: str) -> str:
 
 
 # --- defaults, as YAML would write them --------------------------------------------------------
+
+
+def _bound(value: float) -> str:
+    """A bound of a range, with thousands separators when large: '1', '0.5', '1,000,000'."""
+    return f"{value:,.0f}" if float(value).is_integer() and abs(value) >= 10_000 else _number(value)
 
 
 def _number(value: float) -> str:

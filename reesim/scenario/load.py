@@ -4,13 +4,18 @@ Reading, editing and validating are separate steps: the YAML is read into plain 
 position of every value; ``--set`` edits that data by dotted path; the schema validates it; then
 the timeline is resolved into the parameter state in force after each event, each state
 validated too, so a timeline that would break the scenario on 9 October is caught before any
-run. Every problem found on the way is collected and raised together as one `ScenarioError`.
+run. Every problem found on the way is collected and raised together as one `ScenarioError`,
+across the steps: a value YAML cannot read (a date that does not exist) does not hide the schema's
+problems with the rest of the file, and schema problems do not hide a material nobody defined
+(references are checked on what validated, `reesim.scenario.partial`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,6 +25,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from reesim.errors import Problem, ScenarioError
+from reesim.scenario.limits import check_limits
+from reesim.scenario.partial import partial_model
 from reesim.scenario.paths import (
     PathError,
     dotted,
@@ -29,11 +36,9 @@ from reesim.scenario.paths import (
     set_path,
 )
 from reesim.scenario.problems import problems_from_validation
-from reesim.scenario.references import check_references
+from reesim.scenario.references import Found, check_references
 from reesim.scenario.schema import Scenario
-from reesim.scenario.units import (
-    parse_magnitude,
-)
+from reesim.scenario.units import parse_magnitude
 from reesim.scenario.yamlsource import Document, Key, Mark, parse_document, read_document
 
 FIXED_ROOTS = frozenset(
@@ -86,23 +91,30 @@ class ResolvedScenario:
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ResolvedScenario:
     """Read, edit, validate and resolve a scenario file; ScenarioError lists every problem."""
-    return resolve(read_document(path), overrides)
+    return resolve(read_document(path, partial=True), overrides)
 
 
 def load_text(text: str, source: str = "<text>", overrides: Sequence[str] = ()) -> ResolvedScenario:
-    return resolve(parse_document(text, source), overrides)
+    return resolve(parse_document(text, source, partial=True), overrides)
 
 
 def resolve(doc: Document, overrides: Sequence[str] = ()) -> ResolvedScenario:
-    problems: list[Problem] = []
+    problems: list[Problem] = list(doc.problems)
     raw, set_marks = _apply_overrides(doc, overrides, problems)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         found = problems_from_validation(err, doc, Scenario, data=raw)
-        problems += [_reattribute(p, set_marks) for p in found]
+        # A value YAML could not read is None in `raw`: its problem is already reported.
+        unread = [p.path for p in doc.problems if p.path]
+        problems += [
+            _reattribute(p, set_marks)
+            for p in found
+            if not any(_under(p.path, path) for path in unread)
+        ]
+        _check_partial(doc, raw, problems, set_marks, {(p.path, p.message) for p in found})
         raise ScenarioError(problems) from None
-    base_refs = check_references(scenario)
+    base_refs = check_references(scenario) + check_limits(scenario)
     problems += [_at(doc, key, msg, set_marks) for key, msg in base_refs]
     changes = _resolve_timeline(doc, raw, scenario, problems, set(base_refs))
     _check_uncertainties(doc, raw, scenario, problems, set_marks)
@@ -123,6 +135,33 @@ def scenario_hash(scenario: Scenario) -> str:
     comments, different whenever any parameter differs."""
     content = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+def _check_partial(
+    doc: Document,
+    raw: Any,
+    problems: list[Problem],
+    set_marks: SetMarks,
+    base_problems: set[tuple[str, str]],
+) -> None:
+    """The checks after the schema's, on what of `raw` validated: references, limits and the
+    timeline (its dates, and what its events break beyond the `base_problems` the schema found).
+    Best effort: a check that needs what did not validate is skipped."""
+    partial = partial_model(Scenario, raw)
+    if partial is None:
+        return
+    found: list[Found] = []
+    with contextlib.suppress(AttributeError, TypeError, KeyError, ValueError):
+        found += check_references(partial)
+    with contextlib.suppress(AttributeError, TypeError, KeyError, ValueError, AssertionError):
+        found += check_limits(partial)
+    known = {(p.path, p.message) for p in problems}
+    for key, msg in found:
+        problem = _at(doc, key, msg, set_marks)
+        if (problem.path, problem.message) not in known:
+            problems.append(problem)
+    with contextlib.suppress(AttributeError, TypeError, KeyError, ValueError, AssertionError):
+        _resolve_timeline(doc, raw, partial, problems, set(found), base_problems)
 
 
 # --- --set ------------------------------------------------------------------------------------
@@ -168,23 +207,36 @@ def _at(doc: Document, key: Key, message: str, set_marks: SetMarks | None = None
 
 # --- timeline ---------------------------------------------------------------------------------
 def _resolve_timeline(
-    doc: Document, raw: Any, base: Scenario, problems: list[Problem], known: set[tuple[Key, str]]
+    doc: Document,
+    raw: Any,
+    base: Scenario,
+    problems: list[Problem],
+    known: set[tuple[Key, str]],
+    base_problems: set[tuple[str, str]] | None = None,
 ) -> list[PolicyChange]:
     """The parameter state after each event (in date order), each validated; problems the base
-    already has (`known`) are not repeated for every state."""
-    last_day = base.start + timedelta(days=base.horizon_days - 1)
+    already has (`known`) are not repeated for every state.
+
+    When the base did not validate (`base_problems` holds the schema's (path, message) for it),
+    each state is still validated but only problems the base does not have are reported, and
+    no state is kept: `base` is then a partial model."""
+    span = _span(base)
     state_raw, changes = raw, []
     touched: dict[str, Key] = {}  # parameter path -> where the timeline sets it
-    order = sorted(range(len(base.timeline)), key=lambda i: base.timeline[i].date)
+    events = list(base.timeline)
+    order = sorted(
+        (i for i, e in enumerate(events) if hasattr(e, "date") and hasattr(e, "set")),
+        key=lambda i: events[i].date,
+    )
     for idx in order:
-        event = base.timeline[idx]
+        event = events[idx]
         at: Key = ("timeline", idx)
-        if not base.start <= event.date <= last_day:
+        if span is not None and not span[0] <= event.date <= span[1]:
             problems.append(
                 _at(
                     doc,
                     (*at, "date"),
-                    f"expected a date from {base.start} to {last_day}, got {event.date}",
+                    f"expected a date from {span[0]} to {span[1]}, got {event.date}",
                 )
             )
             continue
@@ -193,6 +245,8 @@ def _resolve_timeline(
             where: Key = (*at, "set", path)
             try:
                 key = parse_dotted(path)
+                if not key:
+                    raise PathError("expected a dotted path like 'authority.review.capacity', got ''")
                 if str(key[0]) in FIXED_ROOTS:
                     raise PathError(f"expected a parameter the timeline may change, got '{key[0]}'")
                 candidate = set_path(candidate, key, value)
@@ -202,14 +256,17 @@ def _resolve_timeline(
                 problems.append(Problem(doc.source, line, col, dotted(where), str(err)))
                 continue
             touched[dotted(key)] = where
-        when = f" (after timeline event '{event.name}' on {event.date})"
+        when = f" (after timeline event '{getattr(event, 'name', '')}' on {event.date})"
         try:
             state = Scenario.model_validate(candidate)
         except ValidationError as err:
             for p in problems_from_validation(err, doc, Scenario, data=candidate):
-                problems.append(_timeline_problem(doc, p, touched, at, when))
+                if base_problems is None or (p.path, p.message) not in base_problems:
+                    problems.append(_timeline_problem(doc, p, touched, at, when))
             continue
-        refs = [found for found in check_references(state) if found not in known]
+        if base_problems is not None:
+            continue
+        refs = [f for f in check_references(state) + check_limits(state) if f not in known]
         refs += _cast_changes(base, state)
         for key, msg in refs:
             problems.append(_timeline_problem(doc, _at(doc, key, msg), touched, at, when))
@@ -230,6 +287,14 @@ def _resolve_timeline(
             )
         )
     return changes
+
+
+def _span(s: Scenario) -> tuple[date, date] | None:
+    """The first and last day of the run, or None when a partial scenario does not say."""
+    try:
+        return s.start, s.start + timedelta(days=math.ceil(s.horizon_days) - 1)
+    except (AttributeError, AssertionError, OverflowError, TypeError, ValueError):
+        return None
 
 
 def _timeline_problem(

@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from reesim.scenario.base import Model
 from reesim.scenario.fields import DurationValue, Share, StockValue
+from reesim.scenario.numbers import Bounded, as_real
 from reesim.scenario.units import Duration
 
 
@@ -40,20 +41,18 @@ class Population(Model):
     replication from the buyer's own stream and normalised to the buyer's total).
     """
 
-    count: int = Field(
-        default=1, ge=1, le=MAX_APPLICANTS, description="Importers (applicants) behind the buyer."
+    count: Annotated[int, Bounded(ge=1, le=MAX_APPLICANTS, whole=True)] = Field(
+        default=1, description="Importers (applicants) behind the buyer."
     )
-    size_cv: float = Field(
+    size_cv: Annotated[float, Bounded(ge=0.0, le=10.0)] = Field(
         default=0.0,
-        ge=0.0,
-        le=10.0,
         description="Spread of importer sizes (coefficient of variation); 0 for equal sizes.",
     )
 
     @model_validator(mode="before")
     @classmethod
     def _from_count(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
+        if as_real(value) is not None:  # a number (or its text) is the count
             return {"count": value}
         return value
 
@@ -67,8 +66,8 @@ class Line(Model):
     """
 
     share: Share = Field(description="Share of the firm's planned output made on this line.")
-    priority: int = Field(
-        default=1, ge=1, le=100, description="1 is the most important; higher numbers stop first."
+    priority: Annotated[int, Bounded(ge=1, le=100, whole=True)] = Field(
+        default=1, description="1 is the most important; higher numbers stop first."
     )
     reserve: DurationValue | None = Field(
         default=None,

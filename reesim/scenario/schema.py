@@ -12,14 +12,28 @@ in `reesim.scenario.references`, where each problem can carry its own path and p
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from reesim.scenario.base import Model, also_accepts
 from reesim.scenario.distributions import DurationDistribution, NumberDistribution
-from reesim.scenario.fields import DurationValue, KgValue, Name, RateKgPerDay, Share, StockValue
+from reesim.scenario.fields import (
+    ArrivalsPerDay,
+    DateValue,
+    DurationValue,
+    HorizonValue,
+    Id,
+    KgValue,
+    Label,
+    Name,
+    NonNegativeNumber,
+    PositiveCount,
+    RateKgPerDay,
+    Share,
+    StockValue,
+    last_day_problem,
+)
 from reesim.scenario.responses import (
     Line,
     Population,
@@ -34,8 +48,9 @@ EndUse = Literal["civil", "dual", "defense"]
 EXPORTS = "exports"
 """Supplier name for licensed exports from the controlling state."""
 
-Day = date
-"""`datetime.date` under a name no field shadows (`PolicyEvent` has a field called `date`)."""
+Day = DateValue
+"""A date (in the supported years) under a name no field shadows (`PolicyEvent` has a field
+called `date`)."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -58,10 +73,10 @@ class CalendarConfig(Model):
     weekends: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = Field(
         default=("sat", "sun"), description="Days of the week that are not working days."
     )
-    holidays: tuple[date, ...] = Field(
+    holidays: tuple[DateValue, ...] = Field(
         default=(), description="Days off, in addition to the base calendar's."
     )
-    workdays: tuple[date, ...] = Field(
+    workdays: tuple[DateValue, ...] = Field(
         default=(),
         description="Make-up working days on weekend dates, in addition to the base calendar's.",
     )
@@ -153,9 +168,8 @@ class Review(Model):
 
     model_config = ConfigDict(json_schema_extra=also_accepts(capacity={"const": "unlimited"}))
 
-    capacity: int | None = Field(
+    capacity: PositiveCount | None = Field(
         default=None,
-        gt=0,
         description="Applications under review at once (reviewers); omit or `unlimited` for no "
         "limit. Others wait in a FIFO queue.",
     )
@@ -211,7 +225,7 @@ class GeneralLicence(Model):
     materials: tuple[str, ...] = Field(
         default=(), description="Materials it covers; empty for all controlled materials."
     )
-    start: date = Field(description="First day it is in force.")
+    start: DateValue = Field(description="First day it is in force.")
     validity: DurationValue = Field(
         default=Duration(12.0, "mo"), description="How long it is in force from `start`."
     )
@@ -243,9 +257,8 @@ class Background(Model):
     filed at all, so a truce or a general licence thins the queue for everyone else.
     """
 
-    rate_per_day: float = Field(
+    rate_per_day: ArrivalsPerDay = Field(
         default=0.0,
-        ge=0.0,
         description="Mean applications per calendar day from firms not modelled; 0 for none.",
     )
     destinations: dict[str, Share] = Field(
@@ -269,7 +282,7 @@ class Background(Model):
 class Authority(Model):
     """The exporting state's licensing authority."""
 
-    name: str = Field(default="licensing authority", description="Display name.")
+    name: Label = Field(default="licensing authority", description="Display name.")
     controls: dict[str, bool | tuple[str, ...]] = Field(
         default={},
         description="Per material: `true` (controlled for every destination), `false`, or the "
@@ -360,7 +373,7 @@ class Production(Model):
     units_per_day: NumberDistribution = Field(
         description="Planned units produced per calendar day."
     )
-    lines: dict[str, Line] = Field(
+    lines: dict[Id, Line] = Field(
         default={},
         description="Product lines by id; omit for one line that stops when any material is out.",
     )
@@ -459,8 +472,8 @@ class Firm(Model):
     """A buyer: it consumes materials while producing, holds stock, orders from its suppliers
     in order of preference and stops production while any needed material is out."""
 
-    name: str = Field(default="", description="Display name.")
-    country: Name = Field(
+    name: Label = Field(default="", description="Display name.")
+    country: Id = Field(
         description="Where it imports to: the destination that `controls`, outcome rules and "
         "general licences match."
     )
@@ -522,12 +535,11 @@ class Producer(Model):
         min_length=1, description="Output per material, shared by all its buyers."
     )
     lead_time: DurationDistribution = Field(description="Time from order to delivery.")
-    premium: float = Field(
+    premium: NonNegativeNumber = Field(
         default=0.0,
-        ge=0.0,
         description="Price premium over licensed exports; not used by the simulation yet.",
     )
-    available_from: date | None = Field(
+    available_from: DateValue | None = Field(
         default=None, description="First day it can ship; omit for from the start."
     )
     emergency_below: DurationValue | None = Field(
@@ -551,9 +563,8 @@ class Channel(Model):
         min_length=1, description="Throughput per material, shared by all its users."
     )
     delay: DurationDistribution = Field(description="Time from order to delivery (or seizure).")
-    premium: float = Field(
+    premium: NonNegativeNumber = Field(
         default=0.0,
-        ge=0.0,
         description="Price premium over licensed exports; not used by the simulation yet.",
     )
     interdiction: Share = Field(
@@ -568,10 +579,10 @@ class Channel(Model):
 class Smuggling(Model):
     """Gray channels, and how hard the controlling state enforces against them."""
 
-    enforcement: float = Field(
-        default=1.0, ge=0.0, description="Enforcement level: 1 is nominal, 0 is none."
+    enforcement: NonNegativeNumber = Field(
+        default=1.0, description="Enforcement level: 1 is nominal, 0 is none."
     )
-    channels: dict[str, Channel] = Field(
+    channels: dict[Id, Channel] = Field(
         default={}, description="Gray channels by id; firms name them in `suppliers`."
     )
 
@@ -581,7 +592,8 @@ class PolicyEvent(Model):
 
     # Annotated, not `= Field(...)`: a value assigned to `date` would shadow the type `date`.
     date: Annotated[
-        date, Field(description="Day it takes effect, from `start` to the last day simulated.")
+        DateValue,
+        Field(description="Day it takes effect, from `start` to the last day simulated."),
     ]
     name: Name = Field(description="Short label, shown in results.")
     announced: Day | None = Field(
@@ -607,14 +619,14 @@ class Exporter(Model):
     """A firm in the controlling state that exports and files licence applications for its
     customers (e.g. a magnet maker applying for named foreign end users)."""
 
-    name: str = Field(default="", description="Display name.")
+    name: Label = Field(default="", description="Display name.")
     source: str = Field(default="", description="Where it comes from (citation, free text).")
 
 
 class Reporting(Model):
     """Choices about what the results report."""
 
-    approvals_since: date | None = Field(
+    approvals_since: Day | None = Field(
         default=None,
         description="First filing date counted in the approval curves (`applications.*."
         "approved_share`); omit for the first day any material is controlled.",
@@ -638,29 +650,29 @@ class Scenario(Model):
 
     name: Name = Field(description="Short identifier, shown in results.")
     description: str = Field(default="", description="Free text for readers.")
-    start: date = Field(description="First day simulated.")
-    end: date | None = Field(
+    start: DateValue = Field(description="First day simulated.")
+    end: DateValue | None = Field(
         default=None, description="Last day simulated (included); give this or `horizon`."
     )
-    horizon: DurationValue | None = Field(
+    horizon: HorizonValue | None = Field(
         default=None,
         description="Length of the run from `start`, in d, w, mo or y; give this or `end`.",
     )
     calendar: CalendarConfig = Field(
         default=CalendarConfig(), description="Working days, for `wd` durations."
     )
-    materials: dict[str, Material] = Field(min_length=1, description="Materials by id.")
+    materials: dict[Id, Material] = Field(min_length=1, description="Materials by id.")
     authority: Authority = Field(description="The licensing authority.")
-    firms: dict[str, Firm] = Field(min_length=1, description="Buying firms by id.")
-    producers: dict[str, Producer] = Field(
+    firms: dict[Id, Firm] = Field(min_length=1, description="Buying firms by id.")
+    producers: dict[Id, Producer] = Field(
         default={}, description="Alternative producers outside the controlling state, by id."
     )
     smuggling: Smuggling = Field(default=Smuggling(), description="Gray channels.")
-    exporters: dict[str, Exporter] = Field(
+    exporters: dict[Id, Exporter] = Field(
         default={}, description="Exporters that file applications for their customers, by id."
     )
     timeline: tuple[PolicyEvent, ...] = Field(default=(), description="Dated policy changes.")
-    uncertainties: dict[str, Uncertainty] = Field(
+    uncertainties: dict[Id, Uncertainty] = Field(
         default={}, description="Ranges of uncertain parameters, for sweeps, by id."
     )
     reporting: Reporting = Field(default=Reporting(), description="What results report.")
@@ -672,12 +684,11 @@ class Scenario(Model):
                 "expected exactly one of end or horizon, got "
                 + ("both" if self.end is not None else "neither")
             )
-        if self.end is not None and self.end <= self.start:
-            raise ValueError(f"expected end after start {self.start}, got {self.end}")
-        if self.horizon is not None and self.horizon.is_working_days:
-            raise ValueError(f"expected a horizon in d, w, mo or y, got '{self.horizon}'")
-        if self.horizon is not None and self.horizon.value <= 0:
-            raise ValueError(f"expected a horizon > 0, got '{self.horizon}'")
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"expected end on or after start {self.start}, got {self.end}")
+        problem = last_day_problem(self.start, self.horizon_days)
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property

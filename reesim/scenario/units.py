@@ -12,6 +12,12 @@ Working days are kept as their own unit (`Duration`) rather than converted, beca
 them into calendar time needs the authority's working calendar, which this module knows nothing
 about. Months are the mean Gregorian month, so 12mo is exactly one mean year.
 
+Every value has a finite range, so that nothing the engine cannot represent or would run forever
+on gets past the loader: durations up to `MAX_DURATION_DAYS` (1,000 years: long enough to mean
+"never" in a run of at most 100 years) or `MAX_WORKING_DAYS`, quantities up to `MAX_KG` and rates
+up to `MAX_KG_PER_DAY`. Both bounds are far beyond any real market (the world mines about 400,000 t
+of rare-earth oxides a year) and far inside what floating point resolves.
+
 Every error is a `ValueError` whose message reads ``expected <what>, got <repr of input>``:
 callers prefix it with ``file:line:col: dotted.path: `` and show it to users verbatim.
 """
@@ -23,6 +29,8 @@ import numbers
 import re
 from dataclasses import dataclass
 from typing import Literal, get_args
+
+from reesim.scenario.numbers import NUMBER_PATTERN, as_real, format_number
 
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_WEEK = 7.0
@@ -38,7 +46,24 @@ _KG_PER_UNIT: dict[str, float] = {"g": 1e-3, "kg": 1.0, "t": 1e3}
 _DAYS_PER_YEAR = 12 * DAYS_PER_MONTH
 _RATE_DAYS: dict[str, float] = {**CALENDAR_DAYS, "y": _DAYS_PER_YEAR, "yr": _DAYS_PER_YEAR}
 
-_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+MAX_DURATION_DAYS = 365_250.0
+"""Longest duration in calendar units: 1,000 years."""
+MAX_WORKING_DAYS = 5_000.0
+"""Longest duration in working days (about 20 years of five-day weeks): converting working days
+needs a table of the calendar's days, which must stay small even on a one-day working week."""
+MAX_KG = 1e9
+"""Largest quantity: one million tonnes."""
+MAX_KG_PER_DAY = 1e7
+"""Largest rate: ten thousand tonnes a day."""
+
+_LIMIT_TEXT = {
+    "a duration": "1000y",
+    "a duration in working days": f"{MAX_WORKING_DAYS:.0f}wd",
+    "a quantity": f"{MAX_KG / 1000:.0f} t",
+    "a rate": f"{MAX_KG_PER_DAY / 1000:.0f} t/d",
+}
+
+_NUMBER = NUMBER_PATTERN
 _AMOUNT_RE = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z]*)\s*")
 _RATE_RE = re.compile(rf"\s*({_NUMBER})\s*([A-Za-z]+)\s*/\s*([A-Za-z]+)\s*")
 
@@ -50,7 +75,8 @@ _MASS_UNIT_ERROR = "expected a quantity unit g, kg or t, got {!r}"
 
 
 def _fail(what: str, x: object) -> ValueError:
-    return ValueError(f"expected {what}, got {x!r}")
+    shown = repr(x) if len(repr(x)) <= 40 else repr(x)[:37] + "..."
+    return ValueError(f"expected {what}, got {shown}")
 
 
 def _real(x: object) -> float | None:
@@ -61,8 +87,8 @@ def _real(x: object) -> float | None:
     """
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return None
-    value = float(x)
-    return value if math.isfinite(value) else None
+    value = as_real(x)
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _amount(x: object, what: str) -> tuple[float, str]:
@@ -82,11 +108,21 @@ def _non_negative(value: float, what: str, x: object) -> float:
     return value + 0.0  # folds -0.0 into 0.0 so it prints as '0'
 
 
-def _format_number(value: float) -> str:
-    """Shortest text that parses back to `value` exactly: '45', '2.5', '1e-07'."""
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)
+def _at_most(value: float, limit: float, what: str, x: object) -> float:
+    if value > limit:
+        raise _fail(f"{what} of at most {_LIMIT_TEXT[what]}", x)
+    return value
+
+
+def _check_duration(value: float, unit: str, x: object) -> None:
+    """Refuse a duration beyond the longest one of its kind."""
+    if unit == "wd":
+        _at_most(value, MAX_WORKING_DAYS, "a duration in working days", x)
+    else:
+        _at_most(value * CALENDAR_DAYS.get(unit, 1.0), MAX_DURATION_DAYS, "a duration", x)
+
+
+_format_number = format_number
 
 
 @dataclass(frozen=True)
@@ -106,6 +142,7 @@ class Duration:
         value = _real(self.value)
         if value is None:
             raise _fail("a finite number", self.value)
+        _check_duration(value, self.unit, self.value)
         # Frozen dataclass: object.__setattr__ is the sanctioned way to normalise in __post_init__.
         object.__setattr__(self, "value", _non_negative(value, "duration", self.value))
 
@@ -131,11 +168,12 @@ def parse_duration(x: object) -> Duration:
     value, unit = _amount(x, DURATION_LIKE)
     value = _non_negative(value, "duration", x)
     if unit in _YEAR_UNITS:
-        return Duration(value * 12, "mo")
-    if unit == "":
-        return Duration(value, "d")
-    if unit not in DURATION_UNITS:
+        value, unit = value * 12, "mo"
+    elif unit == "":
+        unit = "d"
+    elif unit not in DURATION_UNITS:
         raise _fail("a duration unit d, wd, w, mo or y", unit)
+    _check_duration(value, unit, x)
     return Duration(value, unit)  # type: ignore[arg-type]  # membership checked above
 
 
@@ -144,10 +182,10 @@ def parse_quantity_kg(x: object) -> float:
     value, unit = _amount(x, _QUANTITY_LIKE)
     value = _non_negative(value, "quantity", x)
     if unit == "":
-        return value
+        unit = "kg"
     if unit not in _KG_PER_UNIT:
         raise ValueError(_MASS_UNIT_ERROR.format(unit))
-    return value * _KG_PER_UNIT[unit]
+    return _at_most(value * _KG_PER_UNIT[unit], MAX_KG, "a quantity", x)
 
 
 def parse_rate_kg_per_day(x: object) -> float:
@@ -157,7 +195,7 @@ def parse_rate_kg_per_day(x: object) -> float:
     """
     value = _real(x)
     if value is not None:
-        return _non_negative(value, "rate", x)
+        return _at_most(_non_negative(value, "rate", x), MAX_KG_PER_DAY, "a rate", x)
     match = _RATE_RE.fullmatch(x) if isinstance(x, str) else None
     if match is None or not math.isfinite(float(match[1])):
         raise _fail(_RATE_LIKE, x)
@@ -167,7 +205,7 @@ def parse_rate_kg_per_day(x: object) -> float:
         raise ValueError(_MASS_UNIT_ERROR.format(mass))
     if per not in _RATE_DAYS:
         raise _fail("a rate time unit d, w, mo or y", per)
-    return value * _KG_PER_UNIT[mass] / _RATE_DAYS[per]
+    return _at_most(value * _KG_PER_UNIT[mass] / _RATE_DAYS[per], MAX_KG_PER_DAY, "a rate", x)
 
 
 def parse_stock(x: object) -> Duration | float:
@@ -178,15 +216,16 @@ def parse_stock(x: object) -> Duration | float:
     value, unit = _amount(x, _STOCK_LIKE)
     value = _non_negative(value, "stock", x)
     if unit == "":
-        return value
+        unit = "kg"
     if unit in _KG_PER_UNIT:
-        return value * _KG_PER_UNIT[unit]
+        return _at_most(value * _KG_PER_UNIT[unit], MAX_KG, "a quantity", x)
     if unit == "wd":
         # Cover is consumed every calendar day, working or not.
         raise _fail("stock cover in calendar units d, w, mo or y", x)
     if unit in _YEAR_UNITS:
-        return Duration(value * 12, "mo")
+        value, unit = value * 12, "mo"
     if unit in CALENDAR_DAYS:
+        _check_duration(value, unit, x)
         return Duration(value, unit)  # type: ignore[arg-type]  # membership checked above
     raise _fail("a stock unit d, w, mo, y, g, kg or t", unit)
 
@@ -215,7 +254,10 @@ def parse_magnitude(x: object) -> tuple[float, str]:
     if isinstance(x, bool):
         raise _fail("a number or a value with a unit", x)
     if isinstance(x, int | float):
-        return float(x), ""
+        value = _real(x)
+        if value is None:
+            raise _fail("a finite number or a value with a unit", x)
+        return value, ""
     for parse, unit in ((parse_duration, ""), (parse_rate_kg_per_day, "kg/d")):
         try:
             parsed = parse(x)
