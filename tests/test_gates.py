@@ -364,3 +364,39 @@ def test_random_text_parses_binds_and_evaluates_or_is_a_clean_error(text: str) -
     gate = gate_from_text(text, Origin("x"))
     [bound] = bind_gates([gate], UNITS)
     assert check(bound, comparison).status in ("pass", "fail", "undefined")
+
+
+def test_long_chains_are_bounded_in_the_parser_not_a_recursion_error(
+    comparison: Comparison,
+) -> None:
+    # 495 terms fit in the 2,000 characters and nest 495 deep: refused where the 100th '+' is.
+    text = " + ".join(["1"] * 495) + " > 0"
+    with pytest.raises(GateError, match="at most 100 operations inside one another") as err:
+        parse(text)
+    assert err.value.offset == text.index("+") + 4 * 99
+    # The deepest tree allowed binds and evaluates.
+    term = "firms.a.stockout_days"
+    assert (
+        outcome(" + ".join([term] * 50) + " > 0 and " + " * ".join(["1"] * 47) + " > 0", comparison)
+        == "fail"
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([" + ", " - ", " * ", " / "]), min_size=1, max_size=480),
+    st.sampled_from([" and ", " or "]),
+)
+def test_any_chain_within_the_length_limit_is_an_outcome_or_a_gate_error(
+    ops: list[str], logic: str
+) -> None:
+    comparison = compare_results(result(BASE), result(CAND))
+    arithmetic = "1" + "".join(f"{op}1" for op in ops)
+    text = f"{arithmetic} > 0{logic}" + logic.join(["true"] * (len(ops) % 40 + 1))
+    try:
+        gate = gate_from_text(text, Origin("x"))
+    except GateError as err:
+        assert err.message.startswith("expected")
+        return
+    [bound] = bind_gates([gate], UNITS)
+    assert check(bound, comparison).status in ("pass", "fail", "undefined")

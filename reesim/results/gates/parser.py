@@ -12,6 +12,11 @@ KPI_FUNCTIONS = ("delta", "rel", "significant", "baseline")
 MATH_FUNCTIONS = ("abs", "min", "max")
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 MAX_DEPTH = 60
+"""Most levels of parentheses, `not`, unary minus and function arguments inside one another."""
+MAX_TREE_DEPTH = 100
+"""Most operations inside one another in the tree (``1 + 1 + ... + 1`` nests one per ``+``):
+binding and evaluating walk the tree recursively, and this keeps them far from Python's
+recursion limit."""
 
 
 # --- the tree ---------------------------------------------------------------------------------
@@ -151,6 +156,19 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.depth = 0
+        self.heights: dict[int, int] = {}  # id(node) -> height of its subtree, leaves 1
+
+    def _tree(self, node: Node, offset: int) -> Node:
+        """Record `node`'s height; GateError at `offset` if the tree grows too deep."""
+        height = 1 + max((self.heights.get(id(c), 1) for c in _children(node)), default=0)
+        if height > MAX_TREE_DEPTH:
+            raise GateError(
+                f"expected at most {MAX_TREE_DEPTH} operations inside one another, got more "
+                "(split the expression into several gates)",
+                offset,
+            )
+        self.heights[id(node)] = height
+        return node
 
     def peek(self) -> Token:
         return self.tokens[self.pos]
@@ -187,8 +205,8 @@ class _Parser:
         try:
             node = self.conjunction()
             while self.at("or"):
-                self.take()
-                node = self._logic("or", node, self.conjunction())
+                offset = self.take().start
+                node = self._logic("or", node, self.conjunction(), offset)
             return node
         finally:
             self.depth -= 1
@@ -196,14 +214,14 @@ class _Parser:
     def conjunction(self) -> Node:
         node = self.negation()
         while self.at("and"):
-            self.take()
-            node = self._logic("and", node, self.negation())
+            offset = self.take().start
+            node = self._logic("and", node, self.negation(), offset)
         return node
 
-    def _logic(self, op: str, left: Node, right: Node) -> Node:
+    def _logic(self, op: str, left: Node, right: Node, offset: int) -> Node:
         for side in (left, right):
             self._condition(side, f"'{op}'")
-        return Logic(left.start, right.end, op, left, right)
+        return self._tree(Logic(left.start, right.end, op, left, right), offset)
 
     def _condition(self, node: Node, where: str) -> None:
         if not is_condition(node):
@@ -222,7 +240,7 @@ class _Parser:
             finally:
                 self.depth -= 1
             self._condition(operand, "'not'")
-            return Not(token.start, operand.end, operand)
+            return self._tree(Not(token.start, operand.end, operand), token.start)
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -240,26 +258,26 @@ class _Parser:
                 f"{self.text[bad.start : bad.end]!r}",
                 bad.start,
             )
-        return Cmp(left.start, right.end, op.text, left, right)
+        return self._tree(Cmp(left.start, right.end, op.text, left, right), op.start)
 
     # numbers
     def sum(self) -> Node:
         node = self.product()
         while self.at("+", "-"):
-            op = self.take().text
-            node = self._arith(op, node, self.product())
+            token = self.take()
+            node = self._arith(token, node, self.product())
         return node
 
     def product(self) -> Node:
         node = self.unary()
         while self.at("*", "/"):
-            op = self.take().text
-            node = self._arith(op, node, self.unary())
+            token = self.take()
+            node = self._arith(token, node, self.unary())
         return node
 
-    def _arith(self, op: str, left: Node, right: Node) -> Node:
-        self._numbers(op, left, right)
-        return Arith(left.start, right.end, op, left, right)
+    def _arith(self, op: Token, left: Node, right: Node) -> Node:
+        self._numbers(op.text, left, right)
+        return self._tree(Arith(left.start, right.end, op.text, left, right), op.start)
 
     def _numbers(self, op: str, *nodes: Node) -> None:
         for node in nodes:
@@ -279,7 +297,7 @@ class _Parser:
             finally:
                 self.depth -= 1
             self._numbers("-", operand)
-            return Neg(token.start, operand.end, operand)
+            return self._tree(Neg(token.start, operand.end, operand), token.start)
         return self.primary()
 
     def primary(self) -> Node:
@@ -298,7 +316,9 @@ class _Parser:
             self.take()
             node = self.expression()
             close = self.expect(")", "')' to close the '(' at column " + str(token.start + 1))
-            return _respan(node, token.start, close.end)
+            spanned = _respan(node, token.start, close.end)
+            self.heights[id(spanned)] = self.heights.get(id(node), 1)
+            return spanned
         if token.kind == "name":
             self.take()
             if self.at("("):
@@ -339,7 +359,7 @@ class _Parser:
             raise GateError(f"expected one argument to abs(), got {len(args)}", name.start)
         if fn != "abs" and len(args) < 2:
             raise GateError(f"expected at least two arguments to {fn}(), got 1", name.start)
-        return Func(name.start, close.end, fn, tuple(args))
+        return self._tree(Func(name.start, close.end, fn, tuple(args)), name.start)
 
     def sum_argument(self, fn: str) -> Node:
         self._nest(self.peek().start)
