@@ -4,18 +4,25 @@
     ├── ScenarioError           invalid input: a scenario file, a --set, a path (exit 2)
     │                           carries every Problem found, not just the first
     ├── UsageError              a command used wrongly in a way typer cannot see (exit 2)
+    ├── OutputError             an output that cannot be written (exit 2)
     ├── SimulationError         a replication raised while running (exit 3)
     └── Interrupted             Ctrl-C (exit 130) or SIGTERM (exit 143), with what was saved
 
     Terminated                  SIGTERM as an exception (a BaseException, like
                                 KeyboardInterrupt), so cleanup runs before the exit
 
-Anything else escaping reesim is a bug, and the CLI lets its traceback show.
+Anything else escaping reesim is a bug: the CLI reports it in one line with exit code
+`INTERNAL_ERROR` (4), distinct from a failed gate (1), and shows the traceback when the
+environment variable `TRACEBACK_VARIABLE` (REESIM_TRACEBACK) is set to 1.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+INTERNAL_ERROR = 4
+"""Exit code of an unexpected exception: a bug in reesim, never a verdict on the input."""
+TRACEBACK_VARIABLE = "REESIM_TRACEBACK"
 
 
 @dataclass(frozen=True, order=True)
@@ -55,6 +62,13 @@ class ScenarioError(ReesimError):
 
 class UsageError(ReesimError):
     """A command was used wrongly (bad option combination, unknown format...)."""
+
+    exit_code = 2
+
+
+class OutputError(ReesimError):
+    """An output file or directory cannot be written (exit 2): refused before the run where it
+    can be, else reported with the path, and where the finished work was kept instead."""
 
     exit_code = 2
 

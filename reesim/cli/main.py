@@ -2,8 +2,9 @@
 stderr and an exit code.
 
 Exit codes, for every command: 0 success; 1 a gate failed; 2 invalid input or usage;
-3 a simulation run failed; 130 interrupted (Ctrl-C, SIGINT); 141 stdout closed early (a pipe
-such as ``| head``); 143 terminated (SIGTERM).
+3 a simulation run failed; 4 an internal error (a bug: REESIM_TRACEBACK=1 shows where);
+130 interrupted (Ctrl-C, SIGINT); 141 stdout closed early (a pipe such as ``| head``);
+143 terminated (SIGTERM).
 
 This module imports nothing heavy at load time: the console script imports it before `main`
 runs, so an interrupt during the imports below lands inside `main`'s handler (no traceback),
@@ -148,12 +149,36 @@ def _main(argv: list[str] | None) -> int:
         else:
             stderr_console().print(str(err), markup=False)
         return 2
+    except Exception as err:  # noqa: BLE001 - the one place an unexpected error becomes a code
+        return _internal_error(err)
     # Flush here, inside the handler: a reader that went away (`| head -1`) surfaces now as a
     # BrokenPipeError rather than at interpreter exit.
     sys.stdout.flush()
     if rc == EXIT_INTERRUPTED:  # typer returns a KeyboardInterrupt as this code
         stderr_console().print("interrupted")
     return rc if isinstance(rc, int) else 0
+
+
+def _internal_error(err: BaseException) -> int:
+    """Report a bug in one line (the traceback when REESIM_TRACEBACK=1); exit INTERNAL_ERROR,
+    which CI can tell from a failed gate (1) or a bad input (2)."""
+    import traceback
+
+    from reesim.cli.app import stderr_console
+    from reesim.errors import INTERNAL_ERROR, TRACEBACK_VARIABLE
+
+    console = stderr_console()
+    shown = os.environ.get(TRACEBACK_VARIABLE) == "1"
+    if shown:
+        console.print("".join(traceback.format_exception(err)), markup=False, end="")
+    what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    hint = "" if shown else f"; {TRACEBACK_VARIABLE}=1 shows where"
+    console.print(
+        f"reesim: internal error ({what}). This is a bug in reesim, not a problem with the "
+        f"input{hint}.",
+        markup=False,
+    )
+    return INTERNAL_ERROR
 
 
 def _say(text: str) -> None:
