@@ -49,11 +49,13 @@ def output_width() -> int | None:
 
 
 def stdout_console() -> Console:
-    return Console(width=output_width(), highlight=False)
+    # emoji=False: ':x:' in a name or message is text, not an emoji. Text from input is given
+    # to rich as Text (or with markup=False), never as markup.
+    return Console(width=output_width(), highlight=False, emoji=False)
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def warn_before_running(resolved: ResolvedScenario, quiet: bool = False) -> None:

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from reesim.cli.app import app, probe, stderr_console, stdout_console, warn_before_running
+from reesim.cli.output import check_dir
 from reesim.errors import Interrupted, SimulationError, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 from reesim.report.words import counted
@@ -172,6 +174,7 @@ def sweep(
     if sort_by is not None:
         _check_sort_by(plan, sort_by)
     warn_before_running(plan.base, quiet)
+    check_dir(out)
     try:
         with ExitStack() as stack:
             executor, workers, name = _executor(
@@ -409,20 +412,23 @@ def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: in
         console.print(f"[dim]{len(factors) - len(shown)} more factors in points.csv[/dim]")
     if plan.design.kind == "sobol":
         _report_sobol(console, outcome, kpi, top)
-    console.print(f"[dim]results in {outcome.out_dir}[/dim]")
+    console.print(Text(f"results in {outcome.out_dir}", style="dim"))
 
 
 def _report_sobol(console: Any, outcome: SweepOutcome, kpi: str, top: int) -> None:
     rows = [r for r in outcome.sensitivity if r.kpi == kpi]
     if rows:
-        table = Table(title=f"Sobol indices of {kpi} (95% CI), ranked", title_justify="left")
+        table = Table(title=Text(f"Sobol indices of {kpi} (95% CI), ranked"), title_justify="left")
         for name in ("rank", "factor", "total ST", "first-order S1"):
             table.add_column(name, justify="right" if name != "factor" else "left")
         for r in rows:
-            table.add_row(str(r.rank), r.factor, _pm(r.st, r.st_conf), _pm(r.s1, r.s1_conf))
+            cells = (str(r.rank), r.factor, _pm(r.st, r.st_conf), _pm(r.s1, r.s1_conf))
+            table.add_row(*map(Text, cells))
         console.print(table)
     elif kpi in outcome.sensitivity_skipped:
-        console.print(f"no Sobol indices for {kpi}: {outcome.sensitivity_skipped[kpi]}")
+        console.print(
+            f"no Sobol indices for {kpi}: {outcome.sensitivity_skipped[kpi]}", markup=False
+        )
     ranked: dict[str, list[Any]] = {}
     for r in outcome.sensitivity:
         ranked.setdefault(r.kpi, []).append(r)
@@ -435,11 +441,11 @@ def _report_sobol(console: Any, outcome: SweepOutcome, kpi: str, top: int) -> No
         for i in range(1, k + 1):
             table.add_column(f"#{i}")
         for name, found in ranked.items():
-            cells = [
+            ranks = [
                 f"{r.factor} {_pm(r.st, r.st_conf)}"
                 for r in sorted(found, key=lambda r: r.rank)[:k]
             ]
-            table.add_row(name, *cells)
+            table.add_row(*map(Text, (name, *ranks)))
         console.print(table)
     if outcome.sensitivity_skipped:
         console.print(

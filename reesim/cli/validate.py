@@ -31,7 +31,8 @@ def validate(
         if not quiet:
             stdout_console().print(
                 f"ok   {path}  ({resolved.name}, {len(resolved.changes)} timeline "
-                f"events, sha256 {resolved.sha256[:12]})"
+                f"events, sha256 {resolved.sha256[:12]})",
+                markup=False,
             )
     if problems:
         raise ScenarioError(problems)
