@@ -46,6 +46,8 @@ def _reason(exc: OSError) -> str:
 
 
 def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "a file"
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
@@ -190,8 +192,12 @@ def save_aside(data: bytes, name: str) -> Path | None:
     stem, suffix = os.path.splitext(os.path.basename(name))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f"reesim-{stem}-", suffix=suffix)
+    except OSError:
+        return None
+    try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
     except OSError:
+        Path(tmp).unlink(missing_ok=True)  # half a result is worse than none
         return None
     return Path(tmp)

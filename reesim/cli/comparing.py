@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reesim.cli.app import progress_bar, stdout_console, warn_before_running
 from reesim.cli.compare import DEFAULT_REPLICATIONS, DEFAULT_SEED
+from reesim.cli.output import Outputs, check_file
 from reesim.errors import (
     Interrupted,
     Problem,
@@ -45,7 +46,7 @@ from reesim.results.gates import (
     load_gates,
 )
 from reesim.results.inputs_diff import diff_inputs
-from reesim.results.io import atomic_write_text, read_result
+from reesim.results.io import read_result
 from reesim.results.result import RunResult
 from reesim.scenario.load import ResolvedScenario, load_scenario
 
@@ -78,8 +79,7 @@ def compare_command(
         raise UsageError(
             f"expected at least two scenario files or saved results to compare, got {len(inputs)}"
         )
-    if out is not None and out.suffix.lower() not in (".json", ".md"):
-        raise UsageError(f"expected an output file ending in .json or .md, got {str(out)!r}")
+    check_file(out, (".json", ".md"))
     problems: list[Problem] = []
     gates = _gates(fail_if or (), gate_files or (), problems)
     scenarios, saved = _read_inputs(inputs, set_ or (), problems)
@@ -139,11 +139,12 @@ def compare_command(
         kpis=tuple(names),
         gates=report,
     )
+    outputs = Outputs()
     if out is not None:
         text = (
             compare_json(compared) if out.suffix.lower() == ".json" else compare_markdown(compared)
         )
-        atomic_write_text(out, text)
+        outputs.write(out, text, "the comparison")
     if not quiet:
         if fmt == "json":
             sys.stdout.write(compare_json(compared))
@@ -151,6 +152,7 @@ def compare_command(
             sys.stdout.write(compare_markdown(compared))
         else:
             stdout_console().print(compare_renderable(compared))
+    outputs.raise_failures()
     if report is not None and report.failed:
         lines = [gates_summary(report) + ":"]
         for o in report.failed:

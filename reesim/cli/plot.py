@@ -9,7 +9,10 @@ from typing import Annotated
 import typer
 
 from reesim.cli.app import app, stdout_console
+from reesim.cli.output import check_dir
 from reesim.cli.report import KPI_HELP, is_sweep, read_results, read_sweep_dir
+from reesim.errors import OutputError
+from reesim.files import FileProblem
 
 
 @app.command()
@@ -29,6 +32,7 @@ def plot(
     from reesim.report import plots
     from reesim.report.html import labels
 
+    check_dir(out)
     if is_sweep(inputs):
         charts = plots.sweep_charts(read_sweep_dir(inputs[0]), kpi or ())
     else:
@@ -40,7 +44,11 @@ def plot(
             runs = list(zip(names, results, strict=True))
             charts = plots.comparison_charts(runs, kpi or plots.DEFAULT_FOREST)
     console = stdout_console()
-    for chart in charts:
-        path = plots.save(chart, out, "svg" if svg else "png")
+    fmt = "svg" if svg else "png"
+    for chart, name in zip(charts, plots.file_names(charts, fmt), strict=True):
+        try:
+            path = plots.save(chart, out, fmt, name)
+        except FileProblem as err:
+            raise OutputError(f"{out / name}: {err}") from None
         if not quiet:
             console.print(str(path), markup=False, soft_wrap=True)

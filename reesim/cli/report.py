@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from reesim.cli.app import app, stdout_console
+from reesim.cli.output import Outputs, check_file
 from reesim.errors import UsageError
 
 if TYPE_CHECKING:
@@ -85,10 +86,9 @@ def report(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
     """Write one self-contained HTML report (inline charts and CSS, no network needed)."""
-    from reesim.report.html import write_report
-
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"expected an output file ending in .html, got {str(out)!r}")
-    write_report(render(inputs, kpi), out)
+    check_file(out, (".html", ".htm"))
+    outputs = Outputs()
+    outputs.write(out, render(inputs, kpi), "the report")
+    outputs.raise_failures()
     if not quiet:
         stdout_console().print(f"wrote {out}", markup=False)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reesim.cli.app import app, probe, progress_bar, stdout_console, warn_before_running
+from reesim.cli.output import Outputs, check_file
 from reesim.errors import Interrupted, Terminated, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
+
+if TYPE_CHECKING:
+    from reesim.results.result import RunResult
 
 DEFAULT_REPLICATIONS = 100
 
@@ -93,23 +97,12 @@ def run(
     """Run replications of a scenario and report KPIs with 95% confidence intervals."""
     from reesim.experiment.executors import local_executor
     from reesim.experiment.runner import run_scenario
-    from reesim.report.tables import (
-        INTERVAL_NOTE,
-        kpi_markdown,
-        kpi_table,
-        select_series,
-        series_markdown,
-        series_tables,
-    )
-    from reesim.results.io import SUFFIXES, series_csv, to_csv, to_json, write_result
+    from reesim.results.io import SUFFIXES, result_bytes
     from reesim.results.names import is_daily
     from reesim.scenario.load import load_scenario
 
-    if out is not None and out.suffix.lower() not in SUFFIXES:  # checked before any work
-        raise UsageError(
-            f"expected an output file ending in {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]}, "
-            f"got {str(out)!r}"
-        )
+    check_file(out, SUFFIXES)
+    check_file(report, (".html", ".htm"))
     if replay is not None and replications is not None:
         raise UsageError(
             f"--replay {replay} runs one replication; -n {replications} does not apply with it "
@@ -143,15 +136,31 @@ def run(
             "replication is done); run the command again to start over",
             interrupted_exit_code(exc),
         ) from None
+    outputs = Outputs()
     if out is not None:
-        try:
-            write_result(result, out)
-        except ValueError as err:
-            raise UsageError(str(err)) from None
+        outputs.write(out, result_bytes(result, out))
     if report is not None:
-        from reesim.report.html import result_report, write_report
+        from reesim.report.html import result_report
 
-        write_report(result_report(result), report)
+        outputs.write(report, result_report(result), "the report")
+    try:
+        _print(result, fmt, series, quiet)
+    finally:  # a file that could not be written is reported even if printing failed
+        outputs.raise_failures()
+
+
+def _print(result: RunResult, fmt: Format, series: list[str] | None, quiet: bool) -> None:
+    from reesim.report.tables import (
+        INTERVAL_NOTE,
+        kpi_markdown,
+        kpi_table,
+        select_series,
+        series_markdown,
+        series_tables,
+    )
+    from reesim.results.io import series_csv, to_csv, to_json
+    from reesim.results.names import is_daily
+
     chosen = select_series(result, series) if series else []
     if series and not chosen:
         raise UsageError(
@@ -173,9 +182,10 @@ def run(
     else:
         console.print(kpi_table(result))
         console.print(
-            f"[dim]{result.mean_events:,.0f} events per replication; "
+            f"{result.mean_events:,.0f} events per replication; "
             f"{result.provenance.wall_time_s:.2f} s; scenario sha256 "
-            f"{result.provenance.scenario_sha256[:12]}[/dim]"
+            f"{result.provenance.scenario_sha256[:12]}",
+            style="dim",
         )
         console.print(INTERVAL_NOTE, style="dim", markup=False)
         if chosen:

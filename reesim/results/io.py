@@ -20,6 +20,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "read_result",
+    "result_bytes",
     "series_csv",
     "to_csv",
     "to_json",
@@ -101,20 +102,24 @@ WRITERS = {".json": to_json, ".csv": to_csv}
 SUFFIXES = (*WRITERS, ".xlsx")
 
 
-def write_result(result: RunResult, path: str | Path) -> None:
-    """`.json` (everything), `.csv` (the KPI summaries) or `.xlsx` (a workbook: summary,
-    replications, series and provenance sheets), written atomically."""
+def result_bytes(result: RunResult, path: str | Path) -> bytes:
+    """The file `path` should hold, by its suffix: `.json` (everything), `.csv` (the KPI
+    summaries) or `.xlsx` (a workbook: summary, replications, series and provenance sheets)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".xlsx":
         from reesim.results.excel import workbook_bytes
 
-        atomic_write_bytes(path, workbook_bytes(result))
-        return
+        return workbook_bytes(result)
     if suffix not in WRITERS:
         raise ValueError(
             f"expected an output file ending in .json, .csv or .xlsx, got {str(path)!r}"
         )
-    atomic_write_text(path, WRITERS[suffix](result))
+    return WRITERS[suffix](result).encode("utf-8")
+
+
+def write_result(result: RunResult, path: str | Path) -> None:
+    """`result` written atomically to `path`, in the form its suffix says (`result_bytes`)."""
+    atomic_write_bytes(path, result_bytes(result, path))
 
 
 def read_result(path: str | Path) -> RunResult:

@@ -46,7 +46,7 @@ from reesim.report.plots.compare import (
     deltas,
     forest_chart,
 )
-from reesim.report.plots.output import save, to_svg
+from reesim.report.plots.output import file_names, save, save_all, to_svg
 from reesim.report.plots.result import (
     PIPELINE,
     cover_chart,
@@ -97,6 +97,7 @@ __all__ = [
     "deltas",
     "end_date",
     "exports_chart",
+    "file_names",
     "factor_axis",
     "firm_title",
     "forest_chart",
@@ -110,6 +111,7 @@ __all__ = [
     "read_sweep",
     "result_charts",
     "save",
+    "save_all",
     "sobol_chart",
     "start_date",
     "statutory_limit_days",

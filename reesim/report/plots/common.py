@@ -3,6 +3,7 @@ dates) and drawing helpers (figures, axes styling, bands, events, legends)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -287,7 +288,15 @@ def _figure_legend(fig: Figure, axes: Iterable[Axes]) -> None:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+    """`text` as a portable file name: runs of characters other than ASCII letters, digits, '_',
+    '.' and '-' become '-', and then a short hash of `text` is added, so that two ids that differ
+    only in such characters (two firm names in Chinese) never share a file."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")
+    if safe == text:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return f"{safe}-{digest}" if safe else digest
+
 
 
 # --- words on charts ----------------------------------------------------------------------------
@@ -355,7 +364,8 @@ def statutory_limit_days(result: RunResult) -> tuple[float, str] | None:
     axis and as written (``45wd``); None when the scenario sets none."""
     from reesim.scenario.units import parse_duration
 
-    review = (result.inputs.get("authority") or {}).get("review") or {}
+    authority = result.inputs.get("authority")
+    review = (authority.get("review") if isinstance(authority, dict) else None) or {}
     written = review.get("statutory_limit") if isinstance(review, dict) else None
     if written is None:
         return None
