@@ -505,6 +505,21 @@ BAD = {
         ("design: grid", "design: [grid"),
         "sweep.yaml:7:8: expected valid YAML, got ':' where",
     ),
+    "absolute scenario path": (
+        ("scenario: scenario.yaml", "scenario: /etc/passwd"),
+        "sweep.yaml:2:11: scenario: expected a path relative to sweep.yaml, got an absolute path "
+        "'/etc/passwd'",
+    ),
+    "scenario that is not YAML": (
+        ("scenario: scenario.yaml", "scenario: ../../../../../../../../etc/passwd"),
+        "sweep.yaml:2:11: scenario: expected a scenario file ending in .yaml or .yml, got "
+        "'../../../../../../../../etc/passwd'",
+    ),
+    "scenario that is some other YAML": (
+        ("scenario: scenario.yaml", "scenario: secret.yaml"),
+        "sweep.yaml:2:11: scenario: expected a scenario file (a mapping with authority, firms, "
+        "materials, name, start), got a file with none of them",
+    ),
 }
 
 
@@ -515,10 +530,23 @@ def test_bad_sweep_files_get_file_line_errors_and_exit_2(
     (old, new), expected = BAD[case]
     assert old in SWEEP
     Path("sweep.yaml").write_text(SWEEP.replace(old, new))
+    Path("secret.yaml").write_text("password: hunter2\ntoken: [abc]\n")
     code, _, err = run(capsys, "sweep", "sweep.yaml", "-o", "out", "-j", "1")
     assert code == 2
     assert expected in err.replace("\n", " "), err
+    assert "hunter2" not in err and "root:" not in err  # nothing of another file is echoed
     assert not Path("out").exists()
+
+
+def test_a_scenario_path_may_lead_out_of_the_sweep_directory(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Path("sweeps").mkdir()
+    Path("sweeps/up.yaml").write_text(
+        SWEEP.replace("scenario: scenario.yaml", "scenario: ../scenario.yaml")
+    )
+    code, _, err = run(capsys, "sweep", "sweeps/up.yaml", "-o", "out", "-j", "1", "-q")
+    assert code == 0, err
 
 
 def test_usage_errors_exit_2(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -218,17 +218,18 @@ def load_sweep(path: str | Path, doc: Document | None = None) -> SweepPlan:
             group = "set" if path in sweep.set else "factors"
             problems.append(at((group, path), str(err), on_key=True))
     scenario_path = Path(source).parent / sweep.scenario
-    if not scenario_path.is_file():
-        problems.append(
-            at(
-                ("scenario",),
-                f"expected a scenario file (relative to {source}), got {sweep.scenario!r}",
-            )
-        )
+    wrong = _scenario_path_problem(sweep.scenario, scenario_path, source)
+    if wrong:
+        problems.append(at(("scenario",), wrong))
     if problems:
         raise ScenarioError(problems)
 
     base_doc = read_document(scenario_path)
+    if not isinstance(base_doc.data, dict) or not SCENARIO_KEYS & set(base_doc.data):
+        # Some other YAML file: say so, without echoing any of it.
+        keys = ", ".join(sorted(SCENARIO_KEYS))
+        message = f"expected a scenario file (a mapping with {keys}), got a file with none of them"
+        raise ScenarioError([at(("scenario",), message)])
     base_sets = tuple(f"{p}={yaml_flow(v)}" for p, v in sweep.set.items())
     set_origins = tuple(origin(("set", p)) for p in sweep.set)
     base = _resolve_base(base_doc, base_sets, set_origins)
@@ -300,6 +301,24 @@ def _resolve_base(
         return resolve(doc, base_sets)
     except ScenarioError as err:
         raise ScenarioError([_attribute(p, origins) for p in err.problems]) from None
+
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+SCENARIO_KEYS = frozenset({"name", "start", "materials", "authority", "firms"})
+"""Keys every scenario has (the schema requires them)."""
+
+
+def _scenario_path_problem(written: str, path: Path, source: str) -> str | None:
+    """Why `written`, a sweep file's `scenario`, names no scenario file: it must be a relative
+    path (resolved from the sweep file's directory; '..' may lead out of it) to an existing
+    .yaml or .yml file. Nothing of the file is read here."""
+    if Path(written).is_absolute():
+        return f"expected a path relative to {source}, got an absolute path {written!r}"
+    if Path(written).suffix.lower() not in SCENARIO_SUFFIXES:
+        return f"expected a scenario file ending in .yaml or .yml, got {written!r}"
+    if not path.is_file():
+        return f"expected a scenario file (relative to {source}), got {written!r}"
+    return None
 
 
 # --- ad-hoc sweeps ----------------------------------------------------------------------------
