@@ -238,3 +238,39 @@ def test_vary_levels_make_that_many_grid_values() -> None:
     assert [ten.overrides(i)[0] for i in (0, 1, 9)] == ["a.b=60d", "a.b=70d", "a.b=150d"]
     default = expand(DesignSpec("grid", (parse_vary("a.b=60d:150d"),), 1, None))
     assert len(default) == DEFAULT_LEVELS
+
+
+@pytest.mark.parametrize(
+    ("spec", "field", "count"),
+    [
+        (
+            DesignSpec("grid", (Factor("a", "a", range=Range(0, 1, levels=10**9)),), 1),
+            "levels",
+            10**9,
+        ),
+        (
+            DesignSpec(
+                "grid",
+                (
+                    Factor("a", "a", range=Range(0, 1, levels=400)),
+                    Factor("b", "b", range=Range(0, 1, levels=400)),
+                ),
+                1,
+            ),
+            "factors",
+            160_000,
+        ),
+        (DesignSpec("lhs", (CAPACITY,), 1, 10**12), "samples", 10**12),
+        (DesignSpec("sobol", FACTORS[:4], 1, 2**16), "samples", 2**16 * 6),
+    ],
+    ids=["levels", "grid", "lhs", "sobol"],
+)
+def test_designs_are_bounded_before_they_are_built(
+    spec: DesignSpec, field: str, count: int
+) -> None:
+    # A billion levels or samples would be built in memory before anything else could fail.
+    with pytest.raises(
+        DesignError, match=f"expected at most 100,000 design points, got {count:,}"
+    ) as err:
+        expand(spec)
+    assert err.value.field == field

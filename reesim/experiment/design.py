@@ -307,6 +307,16 @@ class Design:
         )
 
 
+MAX_POINTS = 100_000
+"""Most points a design may have: every point is validated as a scenario before anything runs."""
+
+
+def _too_many(count: int, field: str | None = None, factor: str | None = None) -> DesignError:
+    return DesignError(
+        f"expected at most {MAX_POINTS:,} design points, got {count:,}", factor, field
+    )
+
+
 def expand(spec: DesignSpec) -> Design:
     """The points of a design; DesignError if it cannot be expanded."""
     if spec.kind not in DESIGNS:
@@ -326,6 +336,9 @@ def expand(spec: DesignSpec) -> Design:
     if spec.kind in ("grid", "zip"):
         columns = _levels(spec, scales)
         if spec.kind == "grid":
+            count = math.prod(len(c) for c in columns)
+            if count > MAX_POINTS:
+                raise _too_many(count, "factors")
             points = tuple(itertools.product(*columns))
         else:
             sizes = {len(c) for c in columns}
@@ -362,6 +375,8 @@ def _levels(spec: DesignSpec, scales: dict[str, _Scale]) -> list[tuple[Any, ...]
         )
         if k < 2:
             raise DesignError(f"expected at least 2 levels for a range, got {k}", f.name, "levels")
+        if k > MAX_POINTS:
+            raise _too_many(k, "levels", f.name)
         s = scales[f.name]
         columns.append(tuple(s.value(i / (k - 1)) for i in range(k)))
     return columns
@@ -380,6 +395,9 @@ def _unit_sample(spec: DesignSpec) -> np.ndarray:
         raise DesignError(
             f"expected samples: N for a {spec.kind} design, got none", None, "samples"
         )
+    count = n * (d + 2) if spec.kind == "sobol" else n
+    if count > MAX_POINTS:
+        raise _too_many(count, "samples")
     rng = _rng(spec.seed, f"design.{spec.kind}")
     if spec.kind == "random":
         return rng.random((n, d))

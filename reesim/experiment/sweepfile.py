@@ -37,6 +37,7 @@ from pydantic import Discriminator, Field, Tag, ValidationError
 from reesim.errors import Problem, ScenarioError
 from reesim.experiment.design import (
     DESIGNS,
+    MAX_POINTS,
     Design,
     DesignError,
     DesignKind,
@@ -50,6 +51,7 @@ from reesim.experiment.design import (
 )
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED
 from reesim.scenario.load import ResolvedScenario, resolve
+from reesim.scenario.numbers import Bounded
 from reesim.scenario.paths import parse_dotted
 from reesim.scenario.problems import dotted, problems_from_validation
 from reesim.scenario.schema import Model
@@ -69,7 +71,9 @@ class RangeSpec(Model):
     low: Any = Field(description="Least value, a number or a value with a unit like 30wd.")
     high: Any = Field(description="Greatest value, in the unit of `low`.")
     log: bool = Field(default=False, description="Log scale (needs low > 0).")
-    levels: int | None = Field(default=None, ge=2, description="Values in a grid or zip design.")
+    levels: Annotated[int, Bounded(ge=2, le=MAX_POINTS, whole=True)] | None = Field(
+        default=None, description="Values in a grid or zip design."
+    )
 
 
 def _factor_kind(value: Any) -> str:
@@ -100,9 +104,8 @@ class SweepFile(Model):
     )
     kpis: list[str] = Field(default=[], description="KPIs to keep (globs); default all.")
     design: DesignKind = Field(default="grid", description="grid, zip, random, lhs or sobol.")
-    samples: int | None = Field(
+    samples: Annotated[int, Bounded(ge=1, le=MAX_POINTS, whole=True)] | None = Field(
         default=None,
-        ge=1,
         description="Points of random/lhs; base samples (a power of 2) of sobol.",
     )
     factors: dict[str, FactorSpec] | None = Field(
