@@ -12,6 +12,7 @@ import typer
 from reesim.cli.app import app, stdout_console
 from reesim.cli.output import Outputs, check_file
 from reesim.errors import UsageError
+from reesim.files import FileProblem
 
 if TYPE_CHECKING:
     from reesim.report.plots import Sweep
@@ -26,19 +27,19 @@ def read_results(paths: list[Path]) -> list[RunResult]:
 
     results = []
     for path in paths:
-        if not path.is_file():
-            got = "a directory" if path.is_dir() else "no such file"
-            raise UsageError(f"{path}: expected a result JSON file (reesim run -o), got {got}")
         try:
             results.append(read_result(path))
+        except FileProblem as err:
+            raise UsageError(f"{path}: {err}") from None
         except json.JSONDecodeError as err:
             raise UsageError(
                 f"{path}:{err.lineno}:{err.colno}: expected JSON, got {err.msg}"
             ) from None
         except (KeyError, TypeError, ValueError) as err:
-            raise UsageError(
-                f"{path}: expected a reesim result (reesim run -o), got {err}"
-            ) from None
+            said = str(err)
+            if not said.startswith("expected"):
+                said = f"expected a reesim result (reesim run -o), got {said}"
+            raise UsageError(f"{path}: {said}") from None
     return results
 
 

@@ -316,6 +316,12 @@ def _short(value: Any, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _field(mapping: object, key: str) -> object:
+    """`mapping[key]` if `mapping` is a mapping that has it, else "" (a result read from a file
+    may hold anything in its inputs)."""
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""
+
+
 def scenario_html(result: RunResult) -> str:
     """What was simulated: period, materials, authority, firms, timeline, overrides."""
     inputs, p = result.inputs, result.provenance
@@ -325,8 +331,8 @@ def scenario_html(result: RunResult) -> str:
     ]
     if inputs.get("calendar"):
         facts.append(("calendar", _esc(inputs["calendar"])))
-    if inputs.get("materials"):
-        facts.append(("materials", _esc(", ".join(inputs["materials"]))))
+    if isinstance(inputs.get("materials"), dict | list) and inputs["materials"]:
+        facts.append(("materials", _esc(", ".join(map(str, inputs["materials"])))))
     authority = inputs.get("authority") or {}
     if isinstance(authority, dict):
         for key in ("controls", "review", "outcomes"):
@@ -349,7 +355,7 @@ def scenario_html(result: RunResult) -> str:
                     _esc(f.get("country", "")),
                     _esc(_short(f.get("production", ""), 40)),
                     _esc(_short(f.get("stockpile", ""), 50)),
-                    _esc(_short((f.get("ordering") or {}).get("policy", ""), 30)),
+                    _esc(_short(_field(f.get("ordering"), "policy"), 30)),
                 ]
             )
         parts.append("<h3>Firms</h3>")

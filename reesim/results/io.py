@@ -10,10 +10,12 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
-from reesim.files import atomic_write_bytes, atomic_write_text
+from reesim.files import atomic_write_bytes, atomic_write_text, read_input
 from reesim.results.result import RunResult, Series
 
 __all__ = [
@@ -122,5 +124,65 @@ def write_result(result: RunResult, path: str | Path) -> None:
     atomic_write_bytes(path, result_bytes(result, path))
 
 
+MAX_RESULT_BYTES = 1 << 30
+"""Largest saved result read (1 GiB): results hold every replication's KPIs and series."""
+SAVED_RESULT = "a result saved by 'reesim run -o'"
+
+
 def read_result(path: str | Path) -> RunResult:
-    return RunResult.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    """A result saved as JSON; FileProblem if the file cannot be read, json.JSONDecodeError if
+    it is not JSON, ValueError ('expected a result saved by ...') if it is not a result."""
+    data = json.loads(read_input(path, "a result JSON file (reesim run -o)", MAX_RESULT_BYTES))
+    if not isinstance(data, dict):
+        raise ValueError(f"expected {SAVED_RESULT}, got JSON that is not an object")
+    try:
+        result = RunResult.from_dict(data)
+        _check_shape(result)
+    except ValueError as err:
+        if str(err).startswith("expected"):
+            raise
+        raise ValueError(f"expected {SAVED_RESULT}, got {err}") from None
+    except KeyError as err:
+        raise ValueError(f"expected {SAVED_RESULT}, got no {err} in it") from None
+    except (TypeError, AttributeError, IndexError, OverflowError) as err:
+        raise ValueError(f"expected {SAVED_RESULT}, got a malformed one ({err})") from None
+    return result
+
+
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def _check_shape(r: RunResult) -> None:
+    """Raise TypeError/ValueError where a result read from a file is not shaped like one that
+    reesim wrote: one value per replication, one per month, text where text belongs. Readers
+    (comparisons, charts, reports) then never meet a list of the wrong length or type."""
+    n = len(r.provenance.replications)
+    if n < 1 or not all(_is_int(i) for i in r.provenance.replications):
+        raise TypeError("replication_indices that are not whole numbers")
+    if not _is_int(r.provenance.root_seed):
+        raise TypeError("a root_seed that is not a whole number")
+    if not r.months or not all(isinstance(m, str) and _MONTH.fullmatch(m) for m in r.months):
+        raise TypeError("months that are not YYYY-MM")
+    for m in r.months:
+        date.fromisoformat(f"{m}-01")
+    if len(r.events_per_replication) != n or not all(_is_int(e) for e in r.events_per_replication):
+        raise TypeError(f"events_per_replication that are not {n} whole numbers")
+    for k in r.kpis.values():
+        if len(k.values) != n or not isinstance(k.unit, str):
+            raise TypeError(f"KPI {k.name!r} without one value per replication")
+    for s in r.series.values():
+        if not isinstance(s.unit, str) or any(
+            len(v) != len(r.months) for v in (s.mean, s.p5, s.p50, s.p95)
+        ):
+            raise TypeError(f"series {s.name!r} without one value per month")
+    for e in r.timeline:
+        if not (isinstance(e.name, str) and isinstance(e.date, str)) or isinstance(e.day, bool):
+            raise TypeError("a timeline entry that is not a name, a date and a day")
+        date.fromisoformat(e.date)
+        float(e.day)
+    if not isinstance(r.inputs, dict):
+        raise TypeError("inputs that are not a mapping")
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)

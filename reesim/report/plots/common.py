@@ -84,10 +84,19 @@ Labelled = Sequence[tuple[str, RunResult]]
 # --- time axis ---------------------------------------------------------------------------------
 
 
+def _input_date(result: RunResult, key: str) -> date | None:
+    """A date from the result's inputs, None when absent or not a date (a result read from a
+    file may hold anything there)."""
+    try:
+        return date.fromisoformat(str(result.inputs[key])) if result.inputs.get(key) else None
+    except ValueError:
+        return None
+
+
 def start_date(result: RunResult) -> date:
-    start = result.inputs.get("start")
+    start = _input_date(result, "start")
     if start:
-        return date.fromisoformat(str(start))
+        return start
     if result.timeline:
         e = result.timeline[0]
         return date.fromisoformat(e.date) - timedelta(days=e.day)
@@ -97,15 +106,15 @@ def start_date(result: RunResult) -> date:
 def end_date(result: RunResult) -> date:
     """The day after the last simulated day."""
     start = start_date(result)
-    end, horizon = result.inputs.get("end"), result.inputs.get("horizon")
+    end, horizon = _input_date(result, "end"), result.inputs.get("horizon")
     if end:
-        return date.fromisoformat(str(end)) + timedelta(days=1)
+        return end + timedelta(days=1)
     if horizon is not None:
         from reesim.scenario.units import parse_duration
 
         try:
             return start + timedelta(days=math.ceil(parse_duration(horizon).calendar_days()))
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
     return _next_month(result.months[-1])
 
@@ -179,6 +188,13 @@ def _style(ax: Axes) -> None:
         ax.spines[side].set_visible(False)
 
 
+def _spread(values: Any) -> np.ndarray:
+    """Error-bar lengths: non-negative and finite whatever the summaries say (a result read from
+    a file may hold an interval that does not contain its mean)."""
+    a = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.clip(a, 0.0, None)
+
+
 def _arr(values: Sequence[float]) -> np.ndarray:
     a = np.asarray(values, dtype=float)
     return np.where(np.isfinite(a), a, np.nan)
@@ -234,7 +250,8 @@ def _firms(result: RunResult) -> list[str]:
 
 
 def firm_title(result: RunResult, firm: str) -> str:
-    info = (result.inputs.get("firms") or {}).get(firm) or {}
+    firms = result.inputs.get("firms")
+    info = (firms.get(firm) if isinstance(firms, dict) else None) or {}
     name = info.get("name") if isinstance(info, dict) else None
     return f"{name} — {firm}" if name else firm
 

@@ -25,6 +25,7 @@ from reesim.report.plots.common import (
     _legend,
     _materials,
     _span_days,
+    _spread,
     _style,
     end_date,
     firm_title,
@@ -90,7 +91,7 @@ def forest_chart(runs: Labelled, patterns: Sequence[str] = DEFAULT_FOREST) -> Fi
             ax.errorbar(
                 xs,
                 ys,
-                xerr=[lo, hi],
+                xerr=[_spread(lo), _spread(hi)],
                 fmt="o",
                 ms=4,
                 capsize=3,
@@ -244,8 +245,8 @@ def compare_lost_production_chart(runs: Labelled) -> Figure:
         means = np.array([k.summary.mean for _, k in rows])
         err = np.vstack(
             [
-                np.nan_to_num(means - np.array([k.summary.ci_low for _, k in rows])),
-                np.nan_to_num(np.array([k.summary.ci_high for _, k in rows]) - means),
+                _spread(means - np.array([k.summary.ci_low for _, k in rows])),
+                _spread(np.array([k.summary.ci_high for _, k in rows]) - means),
             ]
         )
         ax.barh(y, np.nan_to_num(means), height=height, color=_color(j), alpha=0.8, label=label)

@@ -25,6 +25,7 @@ from reesim.report.plots.common import (
     _legend,
     _materials,
     _span_days,
+    _spread,
     _style,
     _xd,
     day_ends,
@@ -288,7 +289,7 @@ def _lost_panels(ax: Axes, rows: Sequence[tuple[str, Kpi]], color: str, offset: 
     h = 0.7 if offset == 0 else 0.35
     ax.barh(y, np.nan_to_num(means), height=h, color=color, alpha=0.8)
     ax.hlines(y, p5, p95, color="0.55", lw=1, gid="p5-p95")
-    err = np.vstack([np.nan_to_num(means - lo), np.nan_to_num(hi - means)])
+    err = np.vstack([_spread(means - lo), _spread(hi - means)])
     ax.errorbar(np.nan_to_num(means), y, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1.2)
 
 

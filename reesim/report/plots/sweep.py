@@ -21,6 +21,7 @@ from reesim.report.plots.common import (
     _figure,
     _legend,
     _slug,
+    _spread,
     _style,
     kpi_label,
     palette,
@@ -244,7 +245,7 @@ def sweep_factor_chart(sweep: Sweep, kpi: str) -> Figure:
     width = min(3.6 * n, 14) + 0.6
     fig, axes = _figure(width, 3.6, 1, n, sharey=True)
     mean, lo, hi = (sweep.values(kpi, s) for s in ("mean", "ci_low", "ci_high"))
-    err = np.vstack([np.nan_to_num(mean - lo), np.nan_to_num(hi - mean)])
+    err = np.vstack([_spread(mean - lo), _spread(hi - mean)])
     for i, (ax, factor) in enumerate(zip(axes[0], sweep.factors, strict=False)):
         x, unit, cats = factor_axis([p.factors[factor] for p in sweep.points])
         other = sweep.factors[(i + 1) % n] if n > 1 else None
@@ -351,7 +352,7 @@ def sobol_chart(sweep: Sweep, kpi: str) -> Figure:
             y + off,
             np.nan_to_num(vals),
             height=0.38,
-            xerr=np.nan_to_num(conf),
+            xerr=_spread(conf),
             capsize=2,
             color=color,
             label=label,
