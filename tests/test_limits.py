@@ -341,3 +341,39 @@ def test_any_hostile_value_is_refused_cleanly_or_runs(path: str, value: str) -> 
         return
     event("accepted")
     accepted_runs(resolved)
+
+
+def test_the_readme_states_the_limits_in_force() -> None:
+    from pathlib import Path
+
+    from reesim.errors import INTERNAL_ERROR
+    from reesim.experiment.design import MAX_POINTS
+    from reesim.files import MAX_INPUT_BYTES
+    from reesim.results.gates.parser import MAX_DEPTH, MAX_TREE_DEPTH
+    from reesim.results.gates.tokens import MAX_LENGTH
+    from reesim.scenario import distributions, fields, limits, units, yamlsource
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Limits and guarantees")[1].split("\n## ")[0]
+    stated = [
+        f"0 to 1000y ({units.MAX_DURATION_DAYS:,.0f} days)",
+        f"0 to {units.MAX_WORKING_DAYS:.0f}wd",
+        f"0 to {units.MAX_KG / 1000:,.0f} t",
+        f"0 to {units.MAX_KG_PER_DAY / 1000:,.0f} t/d",
+        f"1 to {fields.MAX_COUNT:,}",
+        f"0 to {fields.MAX_ARRIVALS_PER_DAY:,.0f} a day",
+        f"cv at most {distributions.MAX_CV:g}",
+        f"{fields.FIRST_DATE} to {fields.LAST_DATE}",
+        f"to {fields.MAX_HORIZON_DAYS / 365.25:.0f} years, ending by {fields.LAST_DATE}",
+        f"at least 1/{limits.MAX_REPEATS:,} of the run",
+        f"at most\n{limits.MAX_USE_KG / 1000:,.0f} t",
+        f"at most {limits.MAX_BACKGROUND_APPLICATIONS:,} applications",
+        f"{yamlsource.MAX_NODES:,} YAML nodes and\n{yamlsource.MAX_VALUES:,} values",
+        f"at most {MAX_POINTS:,} design points",
+        f"at most\n{MAX_LENGTH:,} characters, {MAX_DEPTH} levels of nesting and {MAX_TREE_DEPTH} operations",
+        f"| {INTERNAL_ERROR} | an internal error",
+    ]
+    assert MAX_INPUT_BYTES == 1 << 20 and "at most 1 MiB" in section
+    assert fields.MAX_NUMBER == distributions.MAX_PARAMETER == 1e9 and "0 to 10⁹" in section
+    missing = [text for text in stated if text not in section]
+    assert not missing, f"README's Limits and guarantees does not say: {missing}"
