@@ -24,7 +24,11 @@ MAX_INPUT_BYTES = 1 << 20
 
 
 class FileProblem(ValueError):
-    """A file that cannot be read or written as asked; the message says why."""
+    """A file that cannot be read or written as asked; the message says why, `path` which."""
+
+    def __init__(self, message: str, path: str | Path | None = None):
+        super().__init__(message)
+        self.path = None if path is None else str(path)
 
 
 def _reason(exc: OSError) -> str:
@@ -69,14 +73,15 @@ def read_input(path: str | Path, what: str, max_bytes: int = MAX_INPUT_BYTES) ->
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise FileProblem(f"expected {what}, got {_reason(exc)}") from None
+        raise FileProblem(f"expected {what}, got {_reason(exc)}", path) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem(f"expected {what}, got {_kind(info.st_mode)}")
+            raise FileProblem(f"expected {what}, got {_kind(info.st_mode)}", path)
         if info.st_size > max_bytes:
             raise FileProblem(
-                f"expected {what} of at most {max_bytes:,} bytes, got {info.st_size:,} bytes"
+                f"expected {what} of at most {max_bytes:,} bytes, got {info.st_size:,} bytes",
+                path,
             )
         chunks, size = [], 0
         while size <= max_bytes:  # the size may have grown since fstat
@@ -86,11 +91,11 @@ def read_input(path: str | Path, what: str, max_bytes: int = MAX_INPUT_BYTES) ->
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise FileProblem(f"expected {what}, got {_reason(exc)}") from None
+        raise FileProblem(f"expected {what}, got {_reason(exc)}", path) from None
     finally:
         os.close(fd)
     if size > max_bytes:
-        raise FileProblem(f"expected {what} of at most {max_bytes:,} bytes, got more")
+        raise FileProblem(f"expected {what} of at most {max_bytes:,} bytes, got more", path)
     return b"".join(chunks)
 
 
@@ -158,14 +163,16 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
         # Renaming over a device or FIFO would replace it (as root, /dev/full itself).
-        raise FileProblem(f"expected a writable output file, got {_kind(mode)}")
+        raise FileProblem(f"expected a writable output file, got {_kind(mode)}", path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except FileExistsError:
-        raise FileProblem("expected a writable output file, got a path under a file") from None
+        raise FileProblem(
+            "expected a writable output file, got a path under a file", path
+        ) from None
     except OSError as exc:
-        raise FileProblem(f"expected a writable output file, got {_reason(exc)}") from None
+        raise FileProblem(f"expected a writable output file, got {_reason(exc)}", path) from None
     try:
         os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as f:
@@ -175,7 +182,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise FileProblem(f"expected a writable output file, got {_reason(exc)}") from None
+        raise FileProblem(f"expected a writable output file, got {_reason(exc)}", path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

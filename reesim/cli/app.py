@@ -49,13 +49,13 @@ def output_width() -> int | None:
 
 
 def stdout_console() -> Console:
-    # emoji=False: ':x:' in a name or message is text, not an emoji. Text from input is given
-    # to rich as Text (or with markup=False), never as markup.
-    return Console(width=output_width(), highlight=False, emoji=False)
+    # No markup, no emoji: '[bold]' or ':x:' in a name or a message is text. Styles are given
+    # as style= or Text, never inside strings that may hold input.
+    return Console(width=output_width(), highlight=False, emoji=False, markup=False)
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
 
 
 def warn_before_running(resolved: ResolvedScenario, quiet: bool = False) -> None:

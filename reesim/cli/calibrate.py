@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 
 from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.cli.output import check_file
 from reesim.errors import UsageError
 from reesim.report.words import counted
 from reesim.results.names import is_daily
@@ -71,6 +72,9 @@ def calibrate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
     """Fit a scenario's declared uncertainties to observed series or KPIs (ABC-SMC)."""
+    check_file(write, (".yaml", ".yml"))
+    check_file(out, (".json",))
+    check_file(report, (".html", ".htm"))
     from reesim.questions.calibrate import abc_smc, fit_of, predictive, priors
     from reesim.questions.observations import check_names, read_observations
     from reesim.questions.runs import ScenarioRuns
@@ -141,7 +145,7 @@ def calibrate(
                 f"{f.rmse_standardised:.2f}, {f.coverage_90:.0%} inside the 90% predictive band"
             )
     if write is not None:
-        stderr_console().print(f"[dim]calibrated scenario written to {write}[/dim]")
+        stderr_console().print(f"calibrated scenario written to {write}", style="dim")
 
 
 def _date(text: str | None) -> date | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from reesim.cli.app import app, stdout_console
+from reesim.cli.output import check_file
 from reesim.errors import UsageError
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ def discover(
 ) -> None:
     """Find boxes of a sweep's inputs where a condition on its outputs holds (PRIM, or a
     classification tree)."""
+    check_file(out, (".json",))
+    check_file(report, (".html", ".htm"))
     from reesim.experiment.store import read_points
     from reesim.questions.discover import evaluate_condition, inputs_from
     from reesim.questions.prim import covering

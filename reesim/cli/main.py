@@ -119,6 +119,7 @@ def _main(argv: list[str] | None) -> int:
     register_commands()
     from reesim.cli.app import app, stderr_console
     from reesim.errors import Interrupted, ReesimError, ScenarioError
+    from reesim.files import FileProblem
 
     try:
         rc = app(args=argv, standalone_mode=False, prog_name="reesim")
@@ -148,6 +149,10 @@ def _main(argv: list[str] | None) -> int:
             show()
         else:
             stderr_console().print(str(err), markup=False)
+        return 2
+    except FileProblem as err:  # a file no command-specific check caught: still a clear error
+        where = f"{err.path}: " if err.path else ""
+        stderr_console().print(f"{where}{err}")
         return 2
     except Exception as err:  # noqa: BLE001 - the one place an unexpected error becomes a code
         return _internal_error(err)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.cli.output import check_file
 from reesim.errors import Problem, ScenarioError, UsageError
 from reesim.report.words import counted
 
@@ -89,6 +90,9 @@ def solve(
 ) -> None:
     """Find the smallest (or largest) value of a parameter whose confidence bound meets every
     target, or with --holding-cost and --loss-cost the value of least expected cost."""
+    check_file(out, (".json",))
+    check_file(chart, (".png", ".svg"))
+    check_file(report, (".html", ".htm"))
     cost_mode = holding_cost is not None or loss_cost is not None
     if cost_mode and (holding_cost is None or loss_cost is None):
         raise UsageError("expected both --holding-cost and --loss-cost for the cost mode")
@@ -114,7 +118,7 @@ def solve(
 
     def listen(overrides: str, n: int) -> None:
         if show:
-            console.print(f"[dim]{overrides}: {counted(n, 'replication')}[/dim]")
+            console.print(f"{overrides}: {counted(n, 'replication')}", style="dim")
 
     runs = ScenarioRuns(doc, tuple(set_ or ()), seed, local_executor(jobs), jobs, listen)
     # Both ends must be valid scenarios before anything runs: every problem at once.

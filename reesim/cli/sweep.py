@@ -409,7 +409,7 @@ def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: in
         )
         console.print(table)
     if len(factors) > len(shown):
-        console.print(f"[dim]{len(factors) - len(shown)} more factors in points.csv[/dim]")
+        console.print(f"{len(factors) - len(shown)} more factors in points.csv", style="dim")
     if plan.design.kind == "sobol":
         _report_sobol(console, outcome, kpi, top)
     console.print(Text(f"results in {outcome.out_dir}", style="dim"))
@@ -449,8 +449,9 @@ def _report_sobol(console: Any, outcome: SweepOutcome, kpi: str, top: int) -> No
         console.print(table)
     if outcome.sensitivity_skipped:
         console.print(
-            f"[dim]no indices for {len(outcome.sensitivity_skipped)} KPIs "
-            "(undefined at some points, or constant); see sensitivity.csv[/dim]"
+            f"no indices for {len(outcome.sensitivity_skipped)} KPIs "
+            "(undefined at some points, or constant); see sensitivity.csv",
+            style="dim",
         )
 
 

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from reesim.errors import Problem, ScenarioError
+from reesim.files import FileProblem, read_input
 
 COLUMNS = ("date", "name", "value")
 
@@ -44,10 +45,12 @@ class Observation:
 def read_observations(path: str | Path) -> list[Observation]:
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
+        text = read_input(path, "a readable CSV file").decode("utf-8-sig")
+    except FileProblem as err:
+        raise ScenarioError([Problem(source, 0, 0, "", str(err))]) from None
+    except UnicodeDecodeError:
         raise ScenarioError(
-            [Problem(source, 0, 0, "", f"expected a readable CSV file, got {err.strerror}")]
+            [Problem(source, 0, 0, "", "expected UTF-8 text, got other bytes")]
         ) from None
     rows = [
         (i, line)

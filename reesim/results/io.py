@@ -170,11 +170,18 @@ def _check_shape(r: RunResult) -> None:
     for k in r.kpis.values():
         if len(k.values) != n or not isinstance(k.unit, str):
             raise TypeError(f"KPI {k.name!r} without one value per replication")
+        sm = k.summary
+        if not _plausible(
+            (*k.values, sm.mean, sm.std, sm.ci_low, sm.ci_high, sm.p5, sm.p50, sm.p95)
+        ):
+            raise ValueError(f"KPI {k.name!r} with a value beyond {MAX_VALUE:g}")
     for s in r.series.values():
         if not isinstance(s.unit, str) or any(
             len(v) != len(r.months) for v in (s.mean, s.p5, s.p50, s.p95)
         ):
             raise TypeError(f"series {s.name!r} without one value per month")
+        if not _plausible((*s.mean, *s.p5, *s.p50, *s.p95)):
+            raise ValueError(f"series {s.name!r} with a value beyond {MAX_VALUE:g}")
     for e in r.timeline:
         if not (isinstance(e.name, str) and isinstance(e.date, str)) or isinstance(e.day, bool):
             raise TypeError("a timeline entry that is not a name, a date and a day")
@@ -182,6 +189,16 @@ def _check_shape(r: RunResult) -> None:
         float(e.day)
     if not isinstance(r.inputs, dict):
         raise TypeError("inputs that are not a mapping")
+
+
+MAX_VALUE = 1e15
+"""Largest magnitude of a value in a saved result: far above any a run gives (quantities are at
+most 1e9 kg), far below where squaring it for a variance overflows."""
+
+
+def _plausible(values: Sequence[float]) -> bool:
+    """Every value is NaN (not applicable) or a number of sensible size."""
+    return all(math.isnan(v) or abs(v) <= MAX_VALUE for v in values)
 
 
 def _is_int(x: object) -> bool:

@@ -64,8 +64,6 @@ MAX_CV = 10.0
 and a few draws are astronomically large."""
 UPPER_TAIL = 1e-6
 """`upper_bound` is the value draws exceed with at most this probability."""
-_Z_UPPER = 4.753424308822899
-"""The standard normal quantile of 1 - UPPER_TAIL."""
 
 NonNegative = Annotated[float, Bounded(ge=0.0, le=MAX_PARAMETER)]
 Positive = Annotated[float, Bounded(gt=0.0, le=MAX_PARAMETER)]
@@ -85,7 +83,7 @@ class _Dist(BaseModel):
     def upper_bound(self) -> float:
         """The greatest value drawn, or for an unbounded distribution the value exceeded with
         probability `UPPER_TAIL`: what checks of a run's magnitudes take as its largest draw."""
-        raise NotImplementedError
+        return self.quantile(1.0 - UPPER_TAIL)
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         raise NotImplementedError
@@ -159,9 +157,6 @@ class Exponential(_HasMean):
     def variance(self) -> float:
         return self.mean_value**2
 
-    def upper_bound(self) -> float:
-        return self.mean_value * -math.log(UPPER_TAIL)
-
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         return rng.exponential(self.mean_value, size)
 
@@ -209,11 +204,6 @@ class Lognormal(_HasMean):
 
     def variance(self) -> float:
         return (self.cv_value * self.mean_value) ** 2
-
-    def upper_bound(self) -> float:
-        if self.cv_value == 0:
-            return self.mean_value
-        return math.exp(self.mu + _Z_UPPER * self.sigma)
 
     def _draw(self, rng: np.random.Generator, size: Size) -> Any:
         if self.cv_value == 0:

@@ -67,10 +67,6 @@ def to_svg(figure: Figure) -> str:
 
 def save_file(figure: Figure, path: str | Path) -> Path:
     """Write a figure to `path` atomically, as PNG or SVG by its suffix."""
-    import io
-
-    from reesim.results.io import atomic_write_bytes
-
     target = Path(path)
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
@@ -79,6 +75,7 @@ def save_file(figure: Figure, path: str | Path) -> Path:
         data = to_svg(figure).encode("utf-8")
     else:
         buf = io.BytesIO()
+        fonts.prepare(figure, glyphs=True)
         figure.savefig(buf, format="png", dpi=110)
         data = buf.getvalue()
     atomic_write_bytes(target, data)
