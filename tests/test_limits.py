@@ -169,16 +169,16 @@ def test_a_random_plan_counts_at_its_far_tail() -> None:
 
 
 def test_short_delays_are_bounded_by_the_run() -> None:
-    # 90 days / 20,000 = 0.0045 days: a shorter delay would repeat too often to simulate.
+    # 90 days / 200,000 = 0.00045 days: a shorter delay would repeat too often to simulate.
     (line,) = problems(edit("review_period: 1w", "review_period: 1e-320"))
     assert line == (
         "s.yaml:19:52: firms.acme.ordering.review_period: expected 0 or a duration of at least "
-        "1/20,000 of the run (0.0045d), got '1e-320d'"
+        "1/200,000 of the run (0.00045d), got '1e-320d'"
     )
-    (line,) = problems(MINIMAL, ("authority.review.time={dist: exponential, mean: 0.001d}",))
+    (line,) = problems(MINIMAL, ("authority.review.time={dist: exponential, mean: 0.0001d}",))
     assert line == (
-        "--set[1]:1:23: authority.review.time: expected 0 or a duration of at least 1/20,000 of "
-        "the run (0.0045d), got a mean of 0.001d"
+        "--set[1]:1:23: authority.review.time: expected 0 or a duration of at least 1/200,000 of "
+        "the run (0.00045d), got a mean of 0.0001d"
     )
     load_text(MINIMAL, "s.yaml", ["authority.review.time=0", "firms.acme.transit=0.005d"])
     (line,) = problems(MINIMAL, ("authority.background.rate_per_day=1000",))

@@ -156,12 +156,12 @@ def test_a_file_size_limit_is_an_error_with_the_path(workdir: Path) -> None:
 def test_an_internal_error_has_its_own_exit_code(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reesim.cli.run
+    import reesim.experiment.runner
 
     def broken(*_: object, **__: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(reesim.cli.run, "run_scenario", broken)
+    monkeypatch.setattr(reesim.experiment.runner, "run_scenario", broken)
     monkeypatch.delenv("REESIM_TRACEBACK", raising=False)
     code, _, err = run(capsys, "run", "ok.yaml", "-n", "1")
     assert code == INTERNAL_ERROR == 4

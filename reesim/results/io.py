@@ -156,19 +156,21 @@ def _check_shape(r: RunResult) -> None:
     """Raise TypeError/ValueError where a result read from a file is not shaped like one that
     reesim wrote: one value per replication, one per month, text where text belongs. Readers
     (comparisons, charts, reports) then never meet a list of the wrong length or type."""
-    n = len(r.provenance.replications)
-    if n < 1 or not all(_is_int(i) for i in r.provenance.replications):
-        raise TypeError("replication_indices that are not whole numbers")
+    n = len(r.provenance.replications)  # whole numbers already (compact_indices)
+    if n < 1:
+        raise TypeError("no replication_indices")
     if not _is_int(r.provenance.root_seed):
         raise TypeError("a root_seed that is not a whole number")
     if not r.months or not all(isinstance(m, str) and _MONTH.fullmatch(m) for m in r.months):
         raise TypeError("months that are not YYYY-MM")
     for m in r.months:
         date.fromisoformat(f"{m}-01")
-    if len(r.events_per_replication) != n or not all(_is_int(e) for e in r.events_per_replication):
+    # Per-replication values are kept only with --keep-replications: none, or one each.
+    events = r.events_per_replication
+    if len(events) not in (0, n) or not all(_is_int(e) for e in events):
         raise TypeError(f"events_per_replication that are not {n} whole numbers")
     for k in r.kpis.values():
-        if len(k.values) != n or not isinstance(k.unit, str):
+        if len(k.values) not in (0, n) or not isinstance(k.unit, str):
             raise TypeError(f"KPI {k.name!r} without one value per replication")
         sm = k.summary
         if not _plausible(

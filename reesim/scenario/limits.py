@@ -26,7 +26,7 @@ from reesim.scenario.yamlsource import Key
 MAX_USE_KG = MAX_KG
 """Most a firm may plan to use of one material over a whole run (one million tonnes): the
 engine's clock, a float of days, then still resolves a milligram of use at the horizon."""
-MAX_REPEATS = 20_000
+MAX_REPEATS = 200_000
 """Most times a delay may fit in a run: any duration but 0 is at least 1/MAX_REPEATS of the run,
 so that nothing that repeats (reviews, resubmissions, a licence filed again as soon as the last
 one arrives) costs more than some hundred thousand events."""
