@@ -255,3 +255,22 @@ def test_file_names_differ_even_ignoring_case() -> None:
     )  # type: ignore[misc]
     assert len({n.lower() for n in names}) == 4
     assert names[:2] == ["cover-A.png", "cover-a-2.png"]
+
+
+def test_an_interrupt_wrapped_by_python_is_still_an_interrupt(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A Ctrl-C landing in a class body during an import reaches us as a RuntimeError whose
+    # cause is the KeyboardInterrupt: exit 130 and "interrupted", not an internal error.
+    from reesim.cli.main import _unexpected
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__") from interrupt
+    except RuntimeError as wrapped:
+        assert _unexpected(wrapped) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+    assert _unexpected(RuntimeError("a bug")) == INTERNAL_ERROR
+    assert "internal error (RuntimeError: a bug)" in capsys.readouterr().err

@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_TERMINATED
     except (StdoutClosed, BrokenPipeError):
         return _broken_pipe(stdout)
+    except Exception as err:  # noqa: BLE001 - raised while the commands were being imported
+        return _unexpected(err)
     finally:
         sys.stdout = stdout
         if signal.getsignal(signal.SIGINT) is _on_sigint:
@@ -155,7 +157,7 @@ def _main(argv: list[str] | None) -> int:
         stderr_console().print(f"{where}{err}")
         return 2
     except Exception as err:  # noqa: BLE001 - the one place an unexpected error becomes a code
-        return _internal_error(err)
+        return _unexpected(err)
     # Flush here, inside the handler: a reader that went away (`| head -1`) surfaces now as a
     # BrokenPipeError rather than at interpreter exit.
     sys.stdout.flush()
@@ -164,24 +166,35 @@ def _main(argv: list[str] | None) -> int:
     return rc if isinstance(rc, int) else 0
 
 
+def _unexpected(err: Exception) -> int:
+    """An exception nothing else handled: an interrupt that Python wrapped in another error (a
+    Ctrl-C landing in a class body during an import becomes a RuntimeError), or a bug."""
+    cause: BaseException | None = err
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, KeyboardInterrupt | Terminated):
+            _say("terminated" if isinstance(cause, Terminated) else "interrupted")
+            return EXIT_TERMINATED if isinstance(cause, Terminated) else EXIT_INTERRUPTED
+        cause = cause.__cause__ or cause.__context__
+    return _internal_error(err)
+
+
 def _internal_error(err: BaseException) -> int:
     """Report a bug in one line (the traceback when REESIM_TRACEBACK=1); exit INTERNAL_ERROR,
-    which CI can tell from a failed gate (1) or a bad input (2)."""
+    which CI can tell from a failed gate (1) or a bad input (2). Plain stderr: the error may
+    have come from importing the modules that print."""
     import traceback
 
-    from reesim.cli.app import stderr_console
     from reesim.errors import INTERNAL_ERROR, TRACEBACK_VARIABLE
 
-    console = stderr_console()
     shown = os.environ.get(TRACEBACK_VARIABLE) == "1"
     if shown:
-        console.print("".join(traceback.format_exception(err)), markup=False, end="")
+        _say("".join(traceback.format_exception(err)).rstrip("\n"))
     what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
     hint = "" if shown else f"; {TRACEBACK_VARIABLE}=1 shows where"
-    console.print(
-        f"reesim: internal error ({what}). This is a bug in reesim, not a problem with the "
-        f"input{hint}.",
-        markup=False,
+    _say(
+        f"reesim: internal error ({what}). This is a bug in reesim, not a problem with the input{hint}."
     )
     return INTERNAL_ERROR
 
