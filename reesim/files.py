@@ -104,7 +104,9 @@ def check_output(path: str | Path, suffixes: tuple[str, ...] = ()) -> None:
     in its place, a path under a file, a missing permission, a wrong suffix."""
     target = Path(path)
     if suffixes and target.suffix.lower() not in suffixes:
-        wanted = " or ".join(suffixes)
+        wanted = (
+            suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+        )
         raise FileProblem(f"expected an output file ending in {wanted}, got {str(path)!r}")
     try:
         mode = target.stat().st_mode

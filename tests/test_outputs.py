@@ -57,7 +57,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
             "afile/x.json: expected a writable output file, got a path under a file",
         ),
         ("--out", "null.json", "null.json: expected a writable output file, got a device"),
-        ("--out", "adir", "adir: expected an output file ending in .json or .csv, got 'adir'"),
+        (
+            "--out",
+            "adir",
+            "adir: expected an output file ending in .json, .csv or .xlsx, got 'adir'",
+        ),
         ("--report", "afile/r.html", "afile/r.html: expected a writable output file, got a path"),
         ("--report", "r.pdf", "r.pdf: expected an output file ending in .html or .htm"),
     ],

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from reesim.files import atomic_write_bytes, atomic_write_text, read_input
+from reesim.results.metrics import is_daily
 from reesim.results.result import RunResult, Series
 
 __all__ = [
@@ -178,10 +179,12 @@ def _check_shape(r: RunResult) -> None:
         ):
             raise ValueError(f"KPI {k.name!r} with a value beyond {MAX_VALUE:g}")
     for s in r.series.values():
+        # Monthly series have one value per month, daily ones (`*_daily`) one per day.
+        length = len(s.mean) if is_daily(s.name) else len(r.months)
         if not isinstance(s.unit, str) or any(
-            len(v) != len(r.months) for v in (s.mean, s.p5, s.p50, s.p95)
+            len(v) != length for v in (s.mean, s.p5, s.p50, s.p95)
         ):
-            raise TypeError(f"series {s.name!r} without one value per month")
+            raise TypeError(f"series {s.name!r} without one value per month (or day)")
         if not _plausible((*s.mean, *s.p5, *s.p50, *s.p95)):
             raise ValueError(f"series {s.name!r} with a value beyond {MAX_VALUE:g}")
     for e in r.timeline:
