@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from reesim.files import atomic_write_bytes, atomic_write_text, read_input
-from reesim.results.metrics import is_daily
+from reesim.results.names import is_daily
 from reesim.results.result import RunResult, Series
 
 __all__ = [
