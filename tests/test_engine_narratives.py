@@ -13,6 +13,7 @@ happens at the horizon itself.
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pytest
@@ -21,6 +22,8 @@ from reesim.engine.recorder import Decision
 from reesim.engine.run import simulate
 from reesim.errors import ScenarioError, SimulationError
 from reesim.results.metrics import measure
+from reesim.scenario.load import PolicyChange, ResolvedScenario
+from reesim.scenario.schema import Scenario
 from tests.narrative import build, run, ships
 
 AUTH_APPROVE = """\
@@ -1039,3 +1042,82 @@ def test_apply_ahead_wakes_a_reorder_point_firm_in_time() -> None:
     assert [f.day for f in records.filings] == [42.0, 102.0]
     assert [(s.shipped_day, s.kg) for s in records.shipments] == [(70.0, 40_000.0)]
     assert records.firms[0].halts == ()
+
+
+# --- the engine's own guards (worlds the loader refuses, built directly) ------------------------
+def _direct(data: dict, changes: tuple = ()) -> ResolvedScenario:
+    """A resolved scenario straight from the schema, skipping the loader's range checks: the
+    engine must stay finite on such worlds by itself (its backstop, should a check be missed)."""
+    scenario = Scenario.model_validate(data)
+    return ResolvedScenario("<direct>", scenario, changes, data, "direct")
+
+
+def test_a_line_reserve_late_in_a_long_run_is_reached_despite_the_clock_resolution() -> None:
+    # 100 years; production starts on day 36,000 at 10,000 t/day with 1,000,000 t on hand, in two
+    # lines: the second keeps back 1e-5 days of full use (100 kg). It stops just before day
+    # 36,100, the first runs on at half the use until day 36,100. Near day 36,100 the float clock
+    # resolves ~7e-12 days, in which 10,000 t/day use 7e-5 kg, more than the rounding allowance
+    # on a 100 kg reserve (~1e-6 kg): without a tolerance in time the importer was woken at the
+    # same instant forever (the event budget of 1,000 ended the run).
+    firm = {
+        "country": "us",
+        "production": {
+            "units_per_day": 0,
+            "lines": {
+                "a": {"share": 0.5},
+                "b": {"share": 0.5, "priority": 2, "reserve": "0.00001d"},
+            },
+        },
+        "needs": {"m": {"per_unit": "10 t"}},
+        "stockpile": {"m": "1000000 t"},
+        "ordering": {"review_period": "5000w"},
+        "suppliers": [],
+    }
+    base = {
+        "name": "late",
+        "start": "2025-01-01",
+        "horizon": "100y",
+        "calendar": {"base": "none", "weekends": []},
+        "materials": {"m": {}},
+        "authority": {
+            "review": {"time": "10d"},
+            "outcomes": [{"approve": 1, "deny": 0, "return": 0}],
+        },
+        "firms": {"f": firm},
+    }
+    on = {
+        **base,
+        "firms": {"f": {**firm, "production": {**firm["production"], "units_per_day": 1000}}},
+    }
+    change = PolicyChange(
+        36_000.0, date(2123, 7, 26), "start", "test", (), Scenario.model_validate(on)
+    )
+    records = simulate(_direct(base, (change,)), 7, 0, budget=1_000)
+    trace = records.firms[0]
+    assert trace.output_times.tolist()[1:] == [
+        pytest.approx(36_100.0 - 1e-5, abs=1e-9),
+        pytest.approx(36_100.0 + 1e-5, abs=1e-9),
+    ]
+
+
+def test_a_working_day_span_far_past_the_run_does_not_stretch_the_calendar() -> None:
+    # A draw deep in a distribution's tail (here 10 million working days, ~27,000 years) would
+    # need a working-day table far beyond the calendar's limit. It ends after the run whatever
+    # the calendar says, so the engine answers "after the run" without building the table.
+    from reesim.engine.world import World
+
+    world = World(
+        build(
+            AUTH_APPROVE.format(controlled="false", review="1d"),
+            """
+        firms:
+          f: {country: us, production: {units_per_day: 1}, needs: {m: {rate: 1 t/d}}}
+        """,
+            horizon="30d",
+            calendar="china",
+        ).scenario,
+        7,
+        0,
+    )
+    assert world.span(1e7, "wd", 5.0) == 30.0 - 5.0 + 2.0
+    assert world.span(3.0, "wd", 5.0) == world.calendar.add_working_days(5.0, 3.0) - 5.0

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from reesim.engine import ordering, sourcing
 from reesim.engine.sourcing import Licence
-from reesim.engine.tolerance import EPS_KG
+from reesim.engine.tolerance import EPS_KG, TICK_DAYS
 
 if TYPE_CHECKING:
     from reesim.engine.authority import Application
@@ -191,10 +191,12 @@ class Applicant:
         now = self.env._now
         stock, running, restart_at = self.stock, self.running, self.restart_at
         share_change, stopped_change, shortage = 0.0, 0, False
+        slope = self.slope
         for n, reserves in enumerate(self.reserves):
             ok = True
             for i, reserve in reserves:
-                if stock[i] <= reserve + EPS_KG + 1e-12 * reserve:
+                # Reached: within rounding of the level, or within a tick of use.
+                if stock[i] <= reserve + EPS_KG + 1e-12 * reserve + slope[i] * TICK_DAYS:
                     ok = False
                     break
             if running[n]:

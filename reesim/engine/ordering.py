@@ -17,7 +17,7 @@ import math
 from typing import TYPE_CHECKING
 
 from reesim.engine import sourcing
-from reesim.engine.tolerance import EPS_KG
+from reesim.engine.tolerance import EPS_KG, TICK_DAYS
 
 if TYPE_CHECKING:
     from reesim.engine.applicant import Applicant
@@ -67,7 +67,7 @@ def reorder(a: Applicant, now: float) -> None:
         if not due:
             continue
         point = a.point_kg[i] + (boost_kg(a, i, now) if boosted else 0.0)
-        if a.stock[i] + a.on_order[i] <= point + EPS_KG + 1e-12 * point:
+        if a.stock[i] + a.on_order[i] <= point + EPS_KG + 1e-12 * point + a.slope[i] * TICK_DAYS:
             wanted = a.quantity_kg[i]
             short = sourcing.order(a, i, wanted) < wanted - EPS_KG
             a.retry_day[i] = now + (a.buyer.review_span(now) if short else 0.0)
@@ -91,14 +91,18 @@ def apply_ahead(a: Applicant, now: float) -> float:
             ahead = buyer.apply_ahead_span(now)
         position = a.stock[i] + a.on_order[i] + sourcing.licensed_kg(a, i)
         target = a.point_kg[i] + (boost_kg(a, i, now) if buyer.boosts else 0.0)
-        if position - a.rate[i] * ahead <= target + EPS_KG + 1e-12 * target:
-            sourcing.apply(a, i, target - (position - a.rate[i] * ahead))
-            continue
         r = a.slope[i]
-        if r > 0:
-            due = now + (position - target) / r - ahead
-            if now < due < nxt:
-                nxt = due
+        due = now + (position - target) / r - ahead if r > 0 else _INF
+        # Due within a tick counts as due now: a wake-up that cannot advance the clock would
+        # find it not quite due again, and again.
+        if (
+            position - a.rate[i] * ahead <= target + EPS_KG + 1e-12 * target
+            or due <= now + TICK_DAYS
+        ):
+            sourcing.apply(a, i, max(0.0, target - (position - a.rate[i] * ahead)))
+            continue
+        if due < nxt:
+            nxt = due
     return nxt
 
 
@@ -114,7 +118,7 @@ def next_instant(a: Applicant, now: float) -> float:
         for i in range(len(a.stock)):
             point = a.point_kg[i] + (boost_kg(a, i, now) if boosted else 0.0)
             gap = a.stock[i] + a.on_order[i] - point
-            if gap > EPS_KG + 1e-12 * point:
+            if gap > EPS_KG + 1e-12 * point + a.slope[i] * TICK_DAYS:
                 # The point itself falls while a restocking raise decays.
                 closing = a.slope[i] - (_decay_rate(a, i, now) if boosted else 0.0)
                 if closing > 0:

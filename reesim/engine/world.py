@@ -116,6 +116,12 @@ class World:
 
     def span(self, value: float, unit: str, at: float) -> float:
         if unit == "wd":
+            # n working days take at least n calendar days: one that would end after the run
+            # ends after the run whatever the calendar says, so the working-day table is not
+            # stretched for a draw deep in a distribution's tail.
+            beyond = self.horizon_days - at + 2.0
+            if value > beyond:
+                return beyond
             return self.calendar.add_working_days(at, value) - at
         return value * CALENDAR_DAYS[unit]
 
