@@ -105,6 +105,40 @@ def workers_of(proc: subprocess.Popen[str], count: int = 2) -> set[int]:
     return children(proc.pid)
 
 
+def in_group(pgid: int) -> set[int]:
+    """Processes, zombies included, in the process group `pgid` (from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            found.add(int(entry.name))
+    return found
+
+
+# --- a finished command leaves nothing behind ------------------------------------------------
+@pytest.mark.parametrize(
+    "executor", [["-j", "2"], pytest.param(["--dask-local", "2"], id="dask-local")]
+)
+def test_a_finished_sweep_leaves_nothing_in_its_process_group(
+    workdir: Path, cleanup: list, executor: list[str]
+) -> None:
+    if executor[0] == "--dask-local":
+        pytest.importorskip("distributed")
+    Path("scenario.yaml").write_text(STOCHASTIC)
+    proc = reesim("sweep", "sweep.yaml", "-o", "out", "-q", *executor)
+    cleanup.append(proc)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    # Checked at once: a helper left to exit on its own, or to be reaped by init, is still
+    # there now, as a process or a zombie.
+    assert in_group(proc.pid) == set()
+
+
 # --- workers die with their parent -----------------------------------------------------------
 def test_kill_9_of_the_parent_leaves_no_worker(workdir: Path, cleanup: list) -> None:
     proc = reesim("run", "scenario.yaml", "-n", "100000", "-j", "2", "-q")

@@ -13,6 +13,7 @@ certificate and key signed by it that the scheduler checks, so a cluster refuses
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -128,6 +129,7 @@ class DaskExecutor:
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+            _reap_resource_tracker()
 
     @property
     def workers(self) -> int:
@@ -163,3 +165,17 @@ class DaskExecutor:
         finally:
             for future in list(pending.futures):
                 future.cancel()
+
+
+def _reap_resource_tracker() -> None:
+    """Stop and reap multiprocessing's resource tracker, which a LocalCluster's spawned workers
+    start in this process. Left running, it outlives reesim as an orphan that lingers in the
+    process group (a zombie until init gets to it); stopped here, nothing of the run remains.
+    A later cluster starts a new one."""
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    stop = getattr(tracker, "_stop", None)
+    if stop is not None:
+        with contextlib.suppress(OSError):  # already gone: nothing to reap
+            stop()
