@@ -95,3 +95,30 @@ def test_hash_ignores_layout_but_not_values() -> None:
     b = load_text("# a comment\n" + MINIMAL.replace("capacity: 2", "capacity:   2"))
     c = load_text(MINIMAL.replace("capacity: 2", "capacity: 3"))
     assert a.sha256 == b.sha256 != c.sha256
+
+
+# --- a path through a name that does not exist -------------------------------------------------
+def test_a_set_through_a_mistyped_name_says_which_names_exist() -> None:
+    lines = problems(MINIMAL, ("firms.acm.stockpile.magnet=10d",))
+    assert lines == ["--set[1]:1:1: firms.acm: expected one of acme in 'firms', got 'acm'"]
+
+
+def test_a_timeline_path_through_a_mistyped_name_points_at_the_path() -> None:
+    text = MINIMAL.replace("authority.controls.magnet: true", "firms.acm.transit: 3w")
+    (line,) = problems(text)
+    assert line.startswith("s.yaml:25:")
+    assert "firms.acm: expected one of acme in 'firms', got 'acm'" in line
+    assert "(after timeline event 'controls on'" in line
+
+
+def test_a_new_entry_given_whole_is_judged_by_the_schema() -> None:
+    """Only an entry made on the way to a deeper key is read as a typo; one given as a value is
+    an addition, and its missing keys are reported as such."""
+    lines = problems(MINIMAL, ("firms.newco={country: us}",))
+    assert any("firms.newco.production: expected a value for required key" in x for x in lines)
+
+
+def test_a_missing_optional_mapping_on_the_way_is_still_created() -> None:
+    text = MINIMAL.replace("    stockpile: {magnet: 30d}\n", "")
+    resolved = load_text(text, "s.yaml", ["firms.acme.stockpile.magnet=10d"])
+    assert "magnet" in resolved.scenario.firms["acme"].stockpile

@@ -17,7 +17,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from reesim.scenario.paths import (
     PathError,
     dotted,
     get_path,
+    new_entry,
     parse_assignment,
     parse_dotted,
     set_path,
@@ -100,18 +101,21 @@ def load_text(text: str, source: str = "<text>", overrides: Sequence[str] = ()) 
 
 def resolve(doc: Document, overrides: Sequence[str] = ()) -> ResolvedScenario:
     problems: list[Problem] = list(doc.problems)
-    raw, set_marks = _apply_overrides(doc, overrides, problems)
+    raw, set_marks, created = _apply_overrides(doc, overrides, problems)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         found = problems_from_validation(err, doc, Scenario, data=raw)
         # A value YAML could not read is None in `raw`: its problem is already reported.
         unread = [p.path for p in doc.problems if p.path]
-        problems += [
-            _reattribute(p, set_marks)
-            for p in found
-            if not any(_under(p.path, path) for path in unread)
-        ]
+        problems += _explain_new_entries(
+            [
+                _reattribute(p, set_marks)
+                for p in found
+                if not any(_under(p.path, path) for path in unread)
+            ],
+            created,
+        )
         _check_partial(doc, raw, problems, set_marks, {(p.path, p.message) for p in found})
         raise ScenarioError(problems) from None
     base_refs = check_references(scenario) + check_limits(scenario)
@@ -168,21 +172,48 @@ def _check_partial(
 SetMarks = dict[str, tuple[str, Mark]]
 
 
+NewEntries = dict[str, Problem]
+"""Entries a path created on its way (dotted path -> the problem to report if the schema finds
+the entry incomplete: the path expected an existing name)."""
+
+
 def _apply_overrides(
     doc: Document, overrides: Sequence[str], problems: list[Problem]
-) -> tuple[Any, SetMarks]:
+) -> tuple[Any, SetMarks, NewEntries]:
     raw = doc.data
     marks: SetMarks = {}
+    created: NewEntries = {}
     for i, text in enumerate(overrides, start=1):
         source = f"--set[{i}]"
         try:
             key, value, col = parse_assignment(text)
+            entry = new_entry(raw, key)
             raw = set_path(raw, key, value)
         except ValueError as err:  # PathError is a ValueError
             problems.append(Problem(source, 1, 1, "", str(err)))
             continue
         marks[dotted(key)] = (source, Mark(1, col))
-    return raw, marks
+        if entry is not None:
+            created.setdefault(dotted(entry[0]), Problem(source, 1, 1, dotted(entry[0]), entry[1]))
+    return raw, marks, created
+
+
+def _explain_new_entries(found: list[Problem], created: NewEntries) -> list[Problem]:
+    """Replace the schema's "required key missing" problems of an entry that a path created on
+    its way (``--set firms.tesl.stockpile.x=1`` makes a firm 'tesl' with nothing else) by one
+    problem saying which names exist: a mistyped name, not an incomplete firm."""
+    if not created:
+        return found
+    out: list[Problem] = []
+    explained: set[str] = set()
+    for p in found:
+        entry = next((e for e in created if p.path.startswith((e + ".", e + "["))), None)
+        if entry is None or not p.message.startswith("expected a value for required key"):
+            out.append(p)
+        elif entry not in explained:
+            explained.add(entry)
+            out.append(created[entry])
+    return out
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -241,14 +272,18 @@ def _resolve_timeline(
             )
             continue
         candidate = state_raw
+        created: NewEntries = {}
         for path, value in event.set.items():
             where: Key = (*at, "set", path)
             try:
                 key = parse_dotted(path)
                 if not key:
-                    raise PathError("expected a dotted path like 'authority.review.capacity', got ''")
+                    raise PathError(
+                        "expected a dotted path like 'authority.review.capacity', got ''"
+                    )
                 if str(key[0]) in FIXED_ROOTS:
                     raise PathError(f"expected a parameter the timeline may change, got '{key[0]}'")
+                entry = new_entry(candidate, key)
                 candidate = set_path(candidate, key, value)
             except ValueError as err:  # the path itself is wrong: point at it
                 mark = doc.key_marks.get(where) or doc.mark_for(where)
@@ -256,13 +291,23 @@ def _resolve_timeline(
                 problems.append(Problem(doc.source, line, col, dotted(where), str(err)))
                 continue
             touched[dotted(key)] = where
+            if entry is not None:
+                mark = doc.key_marks.get(where) or doc.mark_for(where)
+                line, col = (mark.line, mark.col) if mark else (0, 0)
+                created.setdefault(
+                    dotted(entry[0]), Problem(doc.source, line, col, dotted(entry[0]), entry[1])
+                )
         when = f" (after timeline event '{getattr(event, 'name', '')}' on {event.date})"
         try:
             state = Scenario.model_validate(candidate)
         except ValidationError as err:
-            for p in problems_from_validation(err, doc, Scenario, data=candidate):
+            found = problems_from_validation(err, doc, Scenario, data=candidate)
+            for p in _explain_new_entries(found, created):
                 if base_problems is None or (p.path, p.message) not in base_problems:
-                    problems.append(_timeline_problem(doc, p, touched, at, when))
+                    if p is created.get(p.path):  # already points at the path
+                        problems.append(replace(p, message=p.message + when))
+                    else:
+                        problems.append(_timeline_problem(doc, p, touched, at, when))
             continue
         if base_problems is not None:
             continue

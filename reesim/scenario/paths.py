@@ -14,7 +14,16 @@ from typing import Any
 from reesim.scenario.problems import dotted, parse_dotted
 from reesim.scenario.yamlsource import Key, parse_scalar
 
-__all__ = ["Key", "PathError", "dotted", "get_path", "parse_assignment", "parse_dotted", "set_path"]
+__all__ = [
+    "Key",
+    "PathError",
+    "dotted",
+    "get_path",
+    "new_entry",
+    "parse_assignment",
+    "parse_dotted",
+    "set_path",
+]
 
 
 class PathError(ValueError):
@@ -51,6 +60,26 @@ def set_path(data: Any, key: Key, value: Any) -> Any:
     copy_map = dict(data)
     copy_map[step] = set_path(copy_map.get(step), rest, value)
     return copy_map
+
+
+def new_entry(data: Any, key: Key) -> tuple[Key, str] | None:
+    """Where `set_path(data, key, ...)` would create a mapping entry on the way to its target,
+    and how to say that the path expected an existing one: ``firms.tesl.stockpile.x`` creates
+    ``firms.tesl``. None when every intermediate step exists (or the path ends at the new key).
+
+    Creating an entry is allowed (the schema judges it); this is for the message when the schema
+    then finds the new entry incomplete, which almost always means a mistyped name."""
+    node = data
+    for depth, step in enumerate(key[:-1]):
+        if isinstance(step, int) or not isinstance(node, dict):
+            if isinstance(step, int) and isinstance(node, list) and -len(node) <= step < len(node):
+                node = node[step]
+                continue
+            return None
+        if step not in node:
+            return key[: depth + 1], _no_such(step, node, key[:depth])
+        node = node[step]
+    return None
 
 
 def parse_assignment(text: str) -> tuple[Key, Any, int]:
