@@ -108,10 +108,13 @@ def scenarios(draw: st.DrawFn, random_required: bool = False) -> dict[str, Any]:
     for fid in firm_ids:
         needs = {}
         for m in materials:
+            # Zero use included: a firm may need nothing of a material at its plan.
             if draw(st.booleans()):
-                needs[m] = {"rate": f"{num(draw(st.floats(1.0, 1000.0)))} kg/d"}
+                rate = draw(st.one_of(st.just(0.0), st.floats(1.0, 1000.0)))
+                needs[m] = {"rate": f"{num(rate)} kg/d"}
             else:
-                needs[m] = {"per_unit": f"{num(draw(st.floats(0.01, 10.0)))} kg"}
+                per_unit = draw(st.one_of(st.just(0.0), st.floats(0.01, 10.0)))
+                needs[m] = {"per_unit": f"{num(per_unit)} kg"}
         if random_required or draw(st.booleans()):
             low = draw(st.integers(1, 500))
             units: Any = {"dist": "uniform", "low": low, "high": low + draw(st.integers(1, 500))}
@@ -412,6 +415,21 @@ def test_records_are_consistent(data: dict[str, Any]) -> None:
         area, rel=1e-9, abs=1e-9
     )
     assert records.backlog_counts[-1] == len(records.filings) - len(records.decisions)
+
+
+# --- every number reported is a number ----------------------------------------------------------
+@SETTINGS
+@given(scenarios())
+def test_kpis_and_series_are_finite_or_undefined(data: dict[str, Any]) -> None:
+    """No KPI or series value is infinite: an infinity would break every mean, interval and
+    JSON file it entered. What has no value (a wait with no approval, the cover of a firm
+    that uses nothing) is NaN, reported as undefined."""
+    resolved, records = run(data)
+    metrics = measure(records, resolved.scenario)
+    for name, value in metrics.kpis.items():
+        assert not math.isinf(value), name
+    for name, values in metrics.series.items():
+        assert not np.any(np.isinf(values)), name
 
 
 # --- reproducibility ----------------------------------------------------------------------------

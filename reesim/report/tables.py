@@ -116,9 +116,11 @@ def kpi_table(result: RunResult) -> FittedTable:
             group = k.group
             row(Text(group, style="bold"))
             cover = result.series.get(f"{group}.cover_days")
+            top = math.nan
             if cover is not None and group.startswith("firms."):
-                # On a row of its own: the group header stays the bare name scripts look for.
                 top = max((x for x in cover.p50 if math.isfinite(x)), default=math.nan)
+            if cover is not None and not math.isnan(top):  # no line for a cover never defined
+                # On a row of its own: the group header stays the bare name scripts look for.
                 row(
                     f"  median cover ▁=0 █={fmt(top)}",
                     cover.unit,

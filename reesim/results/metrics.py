@@ -73,8 +73,6 @@ class ReplicationMetrics:
     events: int
 
 
-
-
 @dataclass
 class _FirmRecords:
     decisions: list[Decision]
@@ -177,7 +175,8 @@ def _firm(
     kpis[f"{p}.first_stop_day"] = first_stopped
     kpis[f"{p}.min_output_pct"] = 100.0 * min_share if min_share < math.inf else 100.0
     cover = _cover_days(trace.stocks_kg, trace.rate_kg_per_day)
-    kpis[f"{p}.min_cover_days"] = float(np.min(cover)) if len(cover) else float("nan")
+    defined = cover[~np.isnan(cover)]
+    kpis[f"{p}.min_cover_days"] = float(np.min(defined)) if len(defined) else math.nan
     if trace.applicants > 1:
         kpis[f"{p}.applicants_short_share"] = trace.applicants_short / trace.applicants
 
@@ -223,10 +222,12 @@ def _planned(plan: tuple[tuple[float, float], ...], start: float, end: float) ->
 
 
 def _cover_days(stocks_kg: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """Days the stock would last at the planned rate: the scarcest material decides."""
+    """Days the stock would last at the planned rate: the scarcest material decides. Undefined
+    (NaN) for a firm that uses nothing at its plan: no number of days is right, and an
+    infinite one would poison every mean and interval it entered."""
     using = rate > 0
     if not np.any(using):
-        return np.full(len(stocks_kg), np.inf)
+        return np.full(len(stocks_kg), np.nan)
     return np.min(stocks_kg[:, using] / rate[using], axis=1)
 
 
@@ -241,8 +242,8 @@ def _cover_at(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np.ndar
         hi = bisect_right(points, x)
         lo, hi = max(hi - 1, 0), min(hi, last)
         t0, t1, c0, c1 = points[lo], points[hi], covers[lo], covers[hi]
-        if not (math.isfinite(c0) and math.isfinite(c1)):
-            out.append(max(c0, c1))  # a firm using nothing: inf - inf would make NaN
+        if math.isnan(c0) or math.isnan(c1):
+            out.append(c0)  # cover undefined at either end: the state in force, unchanged
             continue
         w = (x - t0) / (t1 - t0) if t1 > t0 else 0.0
         out.append(c0 + w * (c1 - c0))
@@ -259,10 +260,10 @@ def _cover_at_many(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np
     span = t1 - t0
     w = np.divide(times - t0, span, out=np.zeros_like(times), where=span > 0)
     c0, c1 = cover[lo], cover[hi]
-    finite = np.isfinite(c0) & np.isfinite(c1)
-    # A firm using nothing has infinite cover; inf - inf would make NaN.
-    step = np.subtract(c1, c0, out=np.zeros_like(c0), where=finite)
-    return np.where(finite, c0 + w * step, np.maximum(c0, c1))
+    defined = ~(np.isnan(c0) | np.isnan(c1))
+    # Cover undefined at either end (nothing used): the state in force, as in `_cover_at`.
+    step = np.subtract(c1, c0, out=np.zeros_like(c0), where=defined)
+    return np.where(defined, c0 + w * step, c0)
 
 
 def _materials(
