@@ -181,6 +181,7 @@ ERRORS = [
     ("% > 1", 1, "expected a number before '%'"),
     ("1 > 2 #", 7, "expected an operator, a number or a name, got '#'"),
     ("", 1, "expected a number, a KPI name or '(', got the end of the expression"),
+    ("delta(x) > 1e999", 12, "expected a finite number, got 1e999"),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -305,6 +306,8 @@ class _Parser:
         if token.kind == "number":
             self.take()
             value = float(token.text)
+            if not math.isfinite(value):  # 1e999 reads as inf: no KPI compares with it usefully
+                raise GateError(f"expected a finite number, got {token.text}", token.start)
             if self.at("%"):
                 pct = self.take()
                 return Num(token.start, pct.end, value, percent=True)
