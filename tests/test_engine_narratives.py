@@ -858,9 +858,9 @@ def test_shipment_arriving_at_the_horizon_is_not_counted_as_arrived() -> None:
     assert kpis["firms.f.gray_market_kg"] == 3_000.0
 
 
-def test_firm_using_nothing_has_infinite_cover() -> None:
-    # A plant making 0 units/day uses no material: it can never run out, so its cover is
-    # infinite at every month end (as _cover_days itself says: inf when nothing is used).
+def test_firm_using_nothing_has_undefined_cover() -> None:
+    # A plant making 0 units/day uses no material: days of cover (stock / daily use) is
+    # undefined, reported as NaN rather than an infinity that breaks percentiles and JSON.
     resolved = build(
         AUTH_APPROVE.format(controlled="false", review="10d"),
         """
@@ -875,8 +875,8 @@ def test_firm_using_nothing_has_infinite_cover() -> None:
     )
     records = simulate(resolved, 7, 0)
     metrics = measure(records, resolved.scenario)  # pytest turns the RuntimeWarning into an error
-    assert np.all(np.isposinf(metrics.series["firms.f.cover_days"]))
-    assert math.isinf(metrics.kpis["firms.f.min_cover_days"])
+    assert np.all(np.isnan(metrics.series["firms.f.cover_days"]))
+    assert math.isnan(metrics.kpis["firms.f.min_cover_days"])
 
 
 def test_reorder_point_with_limited_capacity_does_not_split_orders_without_end() -> None:
