@@ -22,8 +22,9 @@ run: $(STAMP)  ## the main job: run the default scenario and print its KPI table
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/pytest -q
 
-lint: $(STAMP)  ## ruff (style and layer bans) and mypy
+lint: $(STAMP)  ## ruff (style), the layer contracts (import-linter) and mypy
 	$(BIN)/ruff check reesim tests bench
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy reesim
 
 bench: $(STAMP)  ## speed against hand-written SimPy yardsticks, scaling, memory (~10 min; ARGS=--quick: ~4); bench/results.json

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from reesim import __version__
 from reesim.cli.conventions import ConventionalGroup
+from reesim.version import __version__
 
 if TYPE_CHECKING:
     from rich.progress import Progress

@@ -48,13 +48,13 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from reesim import __version__
 from reesim.errors import UsageError
 from reesim.experiment.batches import BatchOutcome
 from reesim.experiment.design import Design, sobol_indices, yaml_flow
 from reesim.experiment.sweepfile import SweepPlan
 from reesim.results.io import atomic_write_text
 from reesim.results.stats import CONFIDENCE, mean_intervals
+from reesim.version import __version__
 
 FORMAT = 1
 MANIFEST = "sweep.json"

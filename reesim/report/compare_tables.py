@@ -18,7 +18,6 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from reesim import __version__
 from reesim.report.fit import Col, FittedTable
 from reesim.report.tables import fmt, interval_text
 from reesim.report.words import counted
@@ -27,6 +26,7 @@ from reesim.results.gates import GateOutcome, GateReport, Observation
 from reesim.results.inputs_diff import ABSENT, UNKNOWN, InputChange
 from reesim.results.result import RunResult
 from reesim.results.stats import Summary
+from reesim.version import __version__
 
 JSON_FORMAT = "reesim-compare"
 JSON_VERSION = 1

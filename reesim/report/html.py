@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reesim import __version__
 from reesim.report import plots
 from reesim.report.tables import fmt, mean_ci
 from reesim.report.words import counted
 from reesim.results.io import atomic_write_text
 from reesim.results.names import kpi_unit
 from reesim.results.result import Kpi, RunResult
+from reesim.version import __version__
 
 CSS = """
 :root { --ink: #1d2430; --muted: #5c6675; --rule: #d9dde3; --accent: #1f77b4; --bad: #b8281f; }
