@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from reesim.files import atomic_write_bytes, atomic_write_text, read_input
+from reesim.errors import Problem, ResultError, ScenarioError
+from reesim.files import FileProblem, atomic_write_bytes, atomic_write_text, read_input
 from reesim.results.names import is_daily
 from reesim.results.result import RunResult, Series
 
@@ -23,6 +24,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "read_result",
+    "read_results",
     "result_bytes",
     "series_csv",
     "to_csv",
@@ -131,23 +133,46 @@ SAVED_RESULT = "a result saved by 'reesim run -o'"
 
 
 def read_result(path: str | Path) -> RunResult:
-    """A result saved as JSON; FileProblem if the file cannot be read, json.JSONDecodeError if
-    it is not JSON, ValueError ('expected a result saved by ...') if it is not a result."""
-    data = json.loads(read_input(path, "a result JSON file (reesim run -o)", MAX_RESULT_BYTES))
+    """A result saved as JSON; `ResultError` (exit 2) naming the file and what is wrong with it:
+    unreadable, not JSON (with line and column), or not a result reesim wrote."""
+    source = str(path)
+    try:
+        data = json.loads(read_input(path, "a result JSON file (reesim run -o)", MAX_RESULT_BYTES))
+    except FileProblem as err:
+        raise ResultError(source, str(err)) from None
+    except json.JSONDecodeError as err:
+        raise ResultError(source, f"expected JSON, got {err.msg}", err.lineno, err.colno) from None
+    except (ValueError, RecursionError) as err:  # not text, or nested beyond any result
+        raise ResultError(source, f"expected {SAVED_RESULT}, got {type(err).__name__}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"expected {SAVED_RESULT}, got JSON that is not an object")
+        raise ResultError(source, f"expected {SAVED_RESULT}, got JSON that is not an object")
     try:
         result = RunResult.from_dict(data)
         _check_shape(result)
     except ValueError as err:
-        if str(err).startswith("expected"):
-            raise
-        raise ValueError(f"expected {SAVED_RESULT}, got {err}") from None
+        said = str(err)
+        raise ResultError(
+            source, said if said.startswith("expected") else f"expected {SAVED_RESULT}, got {said}"
+        ) from None
     except KeyError as err:
-        raise ValueError(f"expected {SAVED_RESULT}, got no {err} in it") from None
+        raise ResultError(source, f"expected {SAVED_RESULT}, got no {err} in it") from None
     except (TypeError, AttributeError, IndexError, OverflowError) as err:
-        raise ValueError(f"expected {SAVED_RESULT}, got a malformed one ({err})") from None
+        raise ResultError(source, f"expected {SAVED_RESULT}, got a malformed one ({err})") from None
     return result
+
+
+def read_results(paths: Sequence[str | Path]) -> list[RunResult]:
+    """Every saved result, or one `ScenarioError` listing every file that cannot be read."""
+    results: list[RunResult] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            results.append(read_result(path))
+        except ResultError as err:
+            problems += err.problems
+    if problems:
+        raise ScenarioError(problems)
+    return results
 
 
 _MONTH = re.compile(r"\d{4}-\d{2}")

@@ -153,6 +153,34 @@ def _kind_of_scalar(tag: str) -> str:
     return "text" if tag == _TAG + "str" else "a single value"
 
 
+class _FlowDumper(yaml.SafeDumper):
+    """One line of flow-style YAML; text that cannot stand plain, and every text key, is
+    double-quoted (as JSON would quote it), so values read the same in any context."""
+
+    def choose_scalar_style(self) -> str:
+        style: str = super().choose_scalar_style()
+        text = self.event is not None and self.event.tag == _TAG + "str"  # type: ignore[attr-defined]
+        return "" if style == "" and not (text and self.simple_key_context) else '"'
+
+
+def flow_text(value: Any) -> str:
+    """`value` as one line of YAML that `parse_scalar` reads back as an equal value: how a
+    factor value is written in a ``--set`` override, a saved design and messages
+    (``30wd``, ``0.1``, ``[us, de]``, ``"yes"``)."""
+    try:
+        text = yaml.dump(
+            value,
+            Dumper=_FlowDumper,
+            default_flow_style=True,
+            width=float("inf"),
+            allow_unicode=True,
+            sort_keys=False,
+        )
+    except yaml.YAMLError:
+        raise ValueError(f"expected plain YAML data, got {type(value).__name__}") from None
+    return text.removesuffix("\n...\n").rstrip("\n")
+
+
 def parse_scalar(text: str, source: str = "--set") -> Any:
     """Parse a ``--set`` value as YAML: ``60wd`` -> ``"60wd"``, ``0.6`` -> 0.6, ``true`` -> True,
     ``[us, de]`` -> ``["us", "de"]``, ``2025-04-04`` -> a date; empty text is None, as in YAML.
