@@ -187,6 +187,10 @@ def _check_shape(r: RunResult) -> None:
         raise TypeError("no replication_indices")
     if not _is_int(r.provenance.root_seed):
         raise TypeError("a root_seed that is not a whole number")
+    p = r.provenance
+    texts = (p.reesim_version, p.scenario_name, p.scenario_path, p.scenario_sha256, p.created_utc)
+    if not all(isinstance(t, str) for t in (*texts, *p.overrides)):
+        raise TypeError("a reesim version, scenario name, path, sha256, overrides or creation time that is not text")
     if not r.months or not all(isinstance(m, str) and _MONTH.fullmatch(m) for m in r.months):
         raise TypeError("months that are not YYYY-MM")
     for m in r.months:
@@ -199,6 +203,10 @@ def _check_shape(r: RunResult) -> None:
         if len(k.values) not in (0, n) or not isinstance(k.unit, str):
             raise TypeError(f"KPI {k.name!r} without one value per replication")
         sm = k.summary
+        if not (_is_int(sm.n) and 0 <= sm.n <= n) or not (
+            sm.ones is None or (_is_int(sm.ones) and 0 <= sm.ones <= sm.n)
+        ):
+            raise TypeError(f"KPI {k.name!r} with n or ones that is not a count of replications")
         if not _plausible(
             (*k.values, sm.mean, sm.std, sm.ci_low, sm.ci_high, sm.p5, sm.p50, sm.p95)
         ):
