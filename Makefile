@@ -22,7 +22,7 @@ run: $(STAMP)  ## the main job: run the default scenario and print its KPI table
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/pytest -q
 
-lint: $(STAMP)  ## ruff (style), the layer contracts (import-linter) and mypy
+lint: $(STAMP)  ## ruff (style), the layer contracts (import-linter) and mypy --strict (pyproject.toml)
 	$(BIN)/ruff check reesim tests bench
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy reesim

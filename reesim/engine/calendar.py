@@ -206,12 +206,6 @@ class Calendar:
         i = d - self._lo
         return self._cum[i - 1] if i > 0 else 0
 
-    def _nth_working_day(self, count: int) -> int:
-        """The day on which the table's working-day count reaches `count` (>= 1)."""
-        while count > self._cum[-1]:  # beyond the table: widen it (only forward, keeping _lo)
-            self._ensure(self._lo + len(self._cum))
-        return self._lo + bisect_left(self._cum, count)
-
 
 @lru_cache(maxsize=32)
 def calendar_for(spec: CalendarSpec, start: date, horizon_days: float) -> Calendar:

@@ -134,7 +134,8 @@ class DaskExecutor:
         """Worker threads in the cluster now (at least 1)."""
         self.start()
         info = self._client.scheduler_info(n_workers=-1)
-        return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+        threads: int = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+        return max(1, threads)
 
     # -- work ---------------------------------------------------------------------------------
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:

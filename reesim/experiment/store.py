@@ -77,8 +77,6 @@ METADATA_KEY = b"reesim"
 FACTORS_KEY = b"reesim.factor_columns"
 """Schema-metadata key listing a part's factor columns (JSON), which are not KPIs."""
 RESERVED = ("point", "replication", "seed", "point_key", "events", "error")
-ROWS_PER_CHUNK = 200_000
-"""Replication rows read at once when summarising points."""
 
 
 # --- parts ------------------------------------------------------------------------------------

@@ -22,14 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from reesim.experiment.store import (
-    STATS,
     _replay,
     _sensitivity,
     provenance_of,
     write_points,
 )
 from reesim.experiment.sweepfile import SweepPlan
-from reesim.experiment.sweepsummary import SweepOutcome
+from reesim.experiment.sweepsummary import STATS, SweepOutcome
 from reesim.results.io import atomic_write_text
 from reesim.results.stats import kpi_bounds, summarize_columns
 

@@ -49,11 +49,11 @@ from reesim.experiment.design import (
     point_seed,
 )
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED
+from reesim.scenario.base import Model
 from reesim.scenario.load import ResolvedScenario, resolve
 from reesim.scenario.numbers import Bounded
 from reesim.scenario.paths import parse_dotted
 from reesim.scenario.problems import dotted, problems_from_validation
-from reesim.scenario.schema import Model
 from reesim.scenario.yamlsource import Document, Key, flow_text, parse_scalar, read_document
 
 CACHE_BYTES = 256 * 2**20

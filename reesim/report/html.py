@@ -139,7 +139,7 @@ def page(title: str, lead: str, sections: Sequence[Section]) -> str:
     body = "\n".join(
         section.render(id=s.id, name=s.name, content=_markup(s.html)) for s in sections
     )
-    return env.from_string(TEMPLATE).render(
+    page_html: str = env.from_string(TEMPLATE).render(
         title=title,
         lead=lead,
         css=_markup(CSS),
@@ -148,6 +148,7 @@ def page(title: str, lead: str, sections: Sequence[Section]) -> str:
         version=__version__,
         created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
+    return page_html
 
 
 # --- charts ------------------------------------------------------------------------------------

@@ -227,7 +227,8 @@ def _cover_days(stocks_kg: np.ndarray, rate: np.ndarray) -> np.ndarray:
     using = rate > 0
     if not np.any(using):
         return np.full(len(stocks_kg), np.inf)
-    return np.min(stocks_kg[:, using] / rate[using], axis=1)
+    cover: np.ndarray = np.min(stocks_kg[:, using] / rate[using], axis=1)
+    return cover
 
 
 def _cover_at(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -262,7 +263,8 @@ def _cover_at_many(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np
     finite = np.isfinite(c0) & np.isfinite(c1)
     # A firm using nothing has infinite cover; inf - inf would make NaN.
     step = np.subtract(c1, c0, out=np.zeros_like(c0), where=finite)
-    return np.where(finite, c0 + w * step, np.maximum(c0, c1))
+    between: np.ndarray = np.where(finite, c0 + w * step, np.maximum(c0, c1))
+    return between
 
 
 def _materials(

@@ -125,11 +125,6 @@ def t_quantile(df: float, confidence: float = CONFIDENCE) -> float:
     return float(sps.t.ppf(0.5 + confidence / 2.0, df))
 
 
-def t_half_width(std: float, n: int, confidence: float = CONFIDENCE) -> float:
-    """Half-width of the t-interval of a mean; NaN below two observations."""
-    if n < 2:
-        return math.nan
-    return t_quantile(n - 1, confidence) * std / math.sqrt(n)
 
 
 def summarize(
@@ -296,10 +291,6 @@ def wilson_arrays(
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
-def _indicator_range(bounds: Bounds) -> bool:
-    """Wilson's interval is for proportions: a KPI whose range is [0, 1]. A count that was 0
-    or 1 in every replication so far is not a proportion (it could be 2 next time)."""
-    return bounds.low == 0.0 and bounds.high == 1.0
 
 
 def percentile_interval(

@@ -165,7 +165,10 @@ def _xd(day: date) -> float:
 # --- drawing helpers ---------------------------------------------------------------------------
 
 
-def _figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **kw: Any) -> Any:
+def _figure(
+    width: float, height: float, nrows: int = 1, ncols: int = 1, **kw: Any
+) -> tuple[Figure, Any]:
+    """A constrained-layout figure and its (nrows x ncols) array of axes."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
@@ -192,7 +195,8 @@ def _spread(values: Any) -> np.ndarray:
     """Error-bar lengths: non-negative and finite whatever the summaries say (a result read from
     a file may hold an interval that does not contain its mean)."""
     a = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
-    return np.clip(a, 0.0, None)
+    lengths: np.ndarray = np.clip(a, 0.0, None)
+    return lengths
 
 
 def _arr(values: Sequence[float]) -> np.ndarray:
