@@ -72,3 +72,17 @@ def test_a_probe_import_across_a_boundary_fails(
     assert done.returncode != 0
     broken = done.stdout[done.stdout.index("Broken contracts") :]
     assert contract in broken and f"reesim.{where[:-3].replace('/', '.')}" in broken
+
+
+def test_a_cycle_between_modules_of_a_layer_fails(copy: Path) -> None:
+    first, second = copy / "reesim" / "scenario" / "probe_a.py", copy / "reesim/scenario/probe_b.py"
+    first.write_text("def f():\n    from reesim.scenario import probe_b\n")
+    second.write_text("from reesim.scenario import probe_a\n")
+    try:
+        done = lint_imports(copy)
+    finally:
+        first.unlink()
+        second.unlink()
+    assert done.returncode != 0
+    broken = done.stdout[done.stdout.index("Broken contracts") :]
+    assert "No import cycles" in broken and "No cycles are allowed in reesim.scenario" in broken

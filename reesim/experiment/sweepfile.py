@@ -50,11 +50,12 @@ from reesim.experiment.design import (
 )
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED
 from reesim.scenario.base import Model
+from reesim.scenario.dotted import Key, dotted
 from reesim.scenario.load import ResolvedScenario, resolve
 from reesim.scenario.numbers import Bounded
 from reesim.scenario.paths import parse_dotted
-from reesim.scenario.problems import dotted, problems_from_validation
-from reesim.scenario.yamlsource import Document, Key, flow_text, parse_scalar, read_document
+from reesim.scenario.problems import problems_from_validation
+from reesim.scenario.yamlsource import Document, flow_text, parse_scalar, read_document
 
 CACHE_BYTES = 256 * 2**20
 """Memory for resolved points kept from validation for the run, estimated as 4x the pickled

@@ -44,10 +44,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reesim.errors import Problem, ScenarioError
 from reesim.files import MAX_INPUT_BYTES, FileProblem, read_input
-from reesim.scenario.problems import dotted
-
-Key = tuple[str | int, ...]
-"""A path into a document: mapping keys (str) and list indexes (int)."""
+from reesim.scenario.dotted import Key, dotted
 
 MAX_VALUES = 100_000
 """Most values a document may expand to (aliases and merge keys can multiply a small file
