@@ -36,7 +36,8 @@ from reesim.experiment.batches import (  # noqa: F401 - re-exported: the runner'
 )
 from reesim.experiment.executors import Executor, SerialExecutor
 from reesim.results.compare import PairFold
-from reesim.results.metrics import Months, ReplicationMetrics
+from reesim.results.metrics import ReplicationMetrics
+from reesim.results.months import Months
 from reesim.results.result import IndexRange, Provenance, ResultFold, RunResult, TimelineEntry
 from reesim.scenario.load import ResolvedScenario
 from reesim.version import __version__

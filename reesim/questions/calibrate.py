@@ -85,7 +85,7 @@ class Job:
 def simulate_job(job: Job) -> np.ndarray:
     """(replications x observations) simulated values at one parameter value."""
     from reesim.experiment.batches import simulate_and_measure
-    from reesim.results.metrics import Months
+    from reesim.results.months import Months
 
     scenario = job.resolved.scenario
     months = Months.covering(scenario.start, scenario.horizon_days).labels

@@ -21,48 +21,18 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
 from itertools import accumulate
 
 import numpy as np
 
 from reesim.engine.recorder import FULL, STOPPED, Decision, FirmTrace, RunRecords, Shipment
+from reesim.results.months import Months
 from reesim.results.names import DAILY
 from reesim.scenario.schema import Scenario
 
 KG_PER_T = 1000.0
 OVERALL = "all"
 """The destination name of the approval curve over every application."""
-
-
-@dataclass(frozen=True)
-class Months:
-    """Calendar months covering the horizon: labels and [start, end) in sim days."""
-
-    labels: tuple[str, ...]
-    starts: np.ndarray
-    ends: np.ndarray
-    end_days: tuple[float, ...] = ()  # `ends` as plain floats, for lookups one at a time
-
-    @staticmethod
-    @lru_cache(maxsize=64)
-    def covering(start: date, horizon_days: float) -> Months:
-        labels, starts, ends = [], [], []
-        year, month, day0 = start.year, start.month, 0.0
-        while day0 < horizon_days:
-            nxt = date(year + month // 12, month % 12 + 1, 1)
-            end = min(float((nxt - start).days), horizon_days)
-            labels.append(f"{year:04d}-{month:02d}")
-            starts.append(day0)
-            ends.append(end)
-            year, month, day0 = nxt.year, nxt.month, end
-        return Months(tuple(labels), np.asarray(starts), np.asarray(ends), tuple(ends))
-
-    def index(self, days: np.ndarray) -> np.ndarray:
-        """Month index of each time (times at or beyond the horizon get len(self))."""
-        idx = np.searchsorted(self.ends, days, side="right")
-        return np.minimum(idx, len(self.labels))
 
 
 @dataclass(frozen=True)

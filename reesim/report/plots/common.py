@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reesim.results.months import month_start, next_month
 from reesim.results.result import RunResult, Series, TimelineEntry
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def start_date(result: RunResult) -> date:
     if result.timeline:
         e = result.timeline[0]
         return date.fromisoformat(e.date) - timedelta(days=e.day)
-    return date.fromisoformat(f"{result.months[0]}-01")
+    return month_start(result.months[0])
 
 
 def end_date(result: RunResult) -> date:
@@ -116,12 +117,7 @@ def end_date(result: RunResult) -> date:
             return start + timedelta(days=math.ceil(parse_duration(horizon).calendar_days()))
         except (ValueError, OverflowError):
             pass
-    return _next_month(result.months[-1])
-
-
-def _next_month(label: str) -> date:
-    year, month = (int(p) for p in label.split("-"))
-    return date(year + month // 12, month % 12 + 1, 1)
+    return next_month(month_start(result.months[-1]))
 
 
 def month_bounds(result: RunResult) -> list[tuple[date, date]]:
@@ -129,8 +125,8 @@ def month_bounds(result: RunResult) -> list[tuple[date, date]]:
     start, end = start_date(result), end_date(result)
     out = []
     for label in result.months:
-        lo = max(start, date.fromisoformat(f"{label}-01"))
-        out.append((lo, min(end, _next_month(label))))
+        first = month_start(label)
+        out.append((max(start, first), min(end, next_month(first))))
     return out
 
 
