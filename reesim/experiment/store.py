@@ -297,10 +297,15 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise UsageError(f"expected a readable sweep manifest at {path}, got {err}") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(
+            f"{path}:{err.lineno}:{err.colno}: expected a sweep manifest (JSON), got "
+            f"{err.msg} (a truncated or damaged file)"
+        ) from None
+    except (OSError, ValueError) as err:  # unreadable, or not text
+        raise UsageError(f"{path}: expected a sweep manifest (JSON), got {err}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UsageError(f"expected a sweep manifest of format {FORMAT} at {path}")
+        raise UsageError(f"{path}: expected a sweep manifest of format {FORMAT}")
     return data
 
 
