@@ -3,6 +3,7 @@ rendered by a real headless browser without errors."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -269,11 +270,27 @@ def browser() -> str | None:
     return None
 
 
+def test_without_a_browser_ci_fails_and_a_developer_skips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    page = tmp_path / "p.html"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must render the report"):
+        render(page, tmp_path / "s.png", tmp_path)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="make browser"):
+        render(page, tmp_path / "s.png", tmp_path)
+
+
 def render(page: Path, shot: Path, profile: Path) -> str:
     """Screenshot `page` in headless Chromium; returns its log (stderr)."""
     exe = browser()
     if exe is None:
-        pytest.skip("no Chromium here: `apt-get install chromium` (as .ci/run does) to run this")
+        missing = "no Chromium here: `make browser` (apt-get install chromium) installs it"
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}; CI must render the report, as .ci/run installs it")
+        pytest.skip(missing)
     proc = subprocess.run(
         [
             exe,
