@@ -16,10 +16,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, TypeVar
 
 from reesim.errors import UsageError
+from reesim.experiment.executors import Pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,7 +45,7 @@ class TlsFiles:
     key: str
 
 
-class DaskExecutor:
+class DaskExecutor(Pool):
     """Runs work on a Dask cluster: an existing one at `address`, or a `LocalCluster` of
     `local_workers` single-threaded worker processes started (and stopped) here."""
 
@@ -73,18 +73,6 @@ class DaskExecutor:
         self._cluster: Any = None
 
     # -- lifetime -----------------------------------------------------------------------------
-    def __enter__(self) -> DaskExecutor:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def start(self) -> None:
         if self._client is not None:
             return
@@ -121,7 +109,9 @@ class DaskExecutor:
                 f"could not connect to the Dask scheduler at {self.address}: {err}"
             ) from None
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Close the client and a local cluster (the scheduler's own workers go on); `wait`
+        changes nothing: a cluster's tasks end with their client."""
         if self._client is not None:
             self._client.close()
             self._client = None
