@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 SCENARIO ?= scenarios/controls-2025.yaml
 ARGS    ?=
 
-.PHONY: install run test lint typecheck bench check clean
+.PHONY: install browser run test lint typecheck bench check clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,7 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install reesim with its test and lint tools
+install: $(STAMP) browser  ## create .venv and install reesim with its test and lint tools
+
+# Headless Chromium renders the HTML report in tests/test_report.py. Installed with apt-get where
+# that works (root on Debian, as in CI); elsewhere install it yourself: without it those tests
+# skip locally and fail in CI (CI=true), so a missing browser never passes CI unseen.
+browser:  ## headless Chromium for the report's rendering test (apt-get, when run as root)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	       && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium); } \
+	  || echo "make browser: no Chromium (apt-get install chromium); the report's rendering test will skip"
 
 run: $(STAMP)  ## the main job: run the default scenario and print its KPI table
 	$(BIN)/reesim run $(SCENARIO)
@@ -22,8 +31,9 @@ run: $(STAMP)  ## the main job: run the default scenario and print its KPI table
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/pytest -q
 
-lint: $(STAMP)  ## ruff (style and layer bans) and mypy
+lint: $(STAMP)  ## ruff (style), the layer contracts (import-linter) and mypy --strict (pyproject.toml)
 	$(BIN)/ruff check reesim tests bench
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy reesim
 
 bench: $(STAMP)  ## speed against hand-written SimPy yardsticks, scaling, memory (~10 min; ARGS=--quick: ~4); bench/results.json

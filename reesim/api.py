@@ -36,7 +36,7 @@ from reesim.scenario.load import ResolvedScenario, load_scenario
 if TYPE_CHECKING:
     import pandas as pd
 
-    from reesim.experiment.store import SweepOutcome
+    from reesim.experiment.sweepsummary import SweepOutcome
 
 Overrides = Mapping[str, Any] | Sequence[str] | None
 """``{"authority.review.capacity": 2}`` or ``["authority.review.capacity=2"]``: what ``--set``
@@ -48,9 +48,9 @@ def overrides_text(overrides: Overrides) -> tuple[str, ...]:
     if overrides is None:
         return ()
     if isinstance(overrides, Mapping):
-        from reesim.experiment.design import yaml_flow
+        from reesim.scenario.yamlsource import flow_text
 
-        return tuple(f"{path}={yaml_flow(value)}" for path, value in overrides.items())
+        return tuple(f"{path}={flow_text(value)}" for path, value in overrides.items())
     if isinstance(overrides, str):
         raise TypeError("expected overrides as a mapping or a list of 'PATH=VALUE', got a str")
     return tuple(overrides)

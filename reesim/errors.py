@@ -2,10 +2,12 @@
 
     ReesimError                 base: the CLI turns any of these into a message and an exit code
     ├── ScenarioError           invalid input: a scenario file, a --set, a path (exit 2)
-    │                           carries every Problem found, not just the first
+    │   │                       carries every Problem found, not just the first
+    │   └── ResultError         a saved result that cannot be read (exit 2)
     ├── UsageError              a command used wrongly in a way typer cannot see (exit 2)
     ├── OutputError             an output that cannot be written (exit 2)
     ├── SimulationError         a replication raised while running (exit 3)
+    ├── GateFailed              a comparison's gate failed (exit 1), with the numbers
     └── Interrupted             Ctrl-C (exit 130) or SIGTERM (exit 143), with what was saved
 
     Terminated                  SIGTERM as an exception (a BaseException, like
@@ -58,6 +60,20 @@ class ScenarioError(ReesimError):
     def __init__(self, problems: list[Problem] | tuple[Problem, ...]):
         self.problems = tuple(sorted(set(problems)))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ResultError(ScenarioError):
+    """A saved result (``reesim run -o x.json``) that cannot be read: missing, not JSON, or not
+    shaped like a result reesim wrote. One Problem, located in the file where JSON says where."""
+
+    def __init__(self, source: str, message: str, line: int = 0, col: int = 0):
+        super().__init__([Problem(source, line, col, "", message)])
+
+
+class GateFailed(ReesimError):
+    """At least one gate of `reesim compare` failed: exit 1, the code CI reads as a verdict."""
+
+    exit_code = 1
 
 
 class UsageError(ReesimError):

@@ -13,3 +13,8 @@ to a sweep file's ``seed`` and ``replications``.
 MAX_SEED = 2**63 - 1
 MAX_REPLICATIONS = 100_000_000
 MAX_WORKERS = 1024
+
+COMPARE_REPLICATIONS = 100
+"""Replications per scenario file `reesim compare` runs when neither -n nor a saved result says."""
+COMPARE_SEED = 1
+"""Root seed of `reesim compare`'s scenario files when neither --seed nor a saved result says."""

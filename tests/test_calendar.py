@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from reesim.engine.calendar import Calendar, CalendarSpec, builtin_calendar
 from reesim.engine.calendar_data import BUILTIN
+from reesim.results.months import Months, month_start, next_month
 
 MONDAY = date(2025, 1, 6)  # a Monday with no Chinese holiday nearby
 NONE = builtin_calendar("none")
@@ -115,12 +116,19 @@ def test_filing_on_a_non_working_day_starts_the_clock_at_the_next_working_midnig
 
 
 def test_months_for_a_horizon_starting_and_ending_mid_month() -> None:
-    cal = Calendar(NONE, date(2025, 4, 15), 60)  # 2025-04-15 .. 2025-06-14
-    assert cal.months() == [("2025-04", 0.0, 16.0), ("2025-05", 16.0, 47.0), ("2025-06", 47.0, 60)]
-    year_end = Calendar(NONE, date(2025, 12, 20), 20.5)
-    assert year_end.months() == [("2025-12", 0.0, 12.0), ("2026-01", 12.0, 20.5)]
-    assert Calendar(NONE, date(2025, 4, 15), 0).months() == []
-    assert Calendar(NONE, date(2025, 4, 1), 30).months() == [("2025-04", 0.0, 30.0)]
+    def spans(start: date, horizon_days: float) -> list[tuple[str, float, float]]:
+        m = Months.covering(start, horizon_days)
+        return list(zip(m.labels, m.starts.tolist(), m.ends.tolist(), strict=True))
+
+    # 2025-04-15 .. 2025-06-14
+    assert spans(date(2025, 4, 15), 60) == [
+        ("2025-04", 0.0, 16.0), ("2025-05", 16.0, 47.0), ("2025-06", 47.0, 60)
+    ]  # fmt: skip
+    assert spans(date(2025, 12, 20), 20.5) == [("2025-12", 0.0, 12.0), ("2026-01", 12.0, 20.5)]
+    assert spans(date(2025, 4, 15), 0) == []
+    assert spans(date(2025, 4, 1), 30) == [("2025-04", 0.0, 30.0)]
+    assert next_month(date(2025, 12, 31)) == date(2026, 1, 1)
+    assert month_start("2026-02") == date(2026, 2, 1)
 
 
 def test_date_of_and_day_of_round_trip() -> None:

@@ -13,7 +13,7 @@ from scipy import stats as sps
 
 from reesim.cli.main import main
 from reesim.experiment.runner import run_scenario
-from reesim.report.compare_tables import Compared, compare_markdown
+from reesim.report.compare_tables import compare_markdown
 from reesim.results.compare import (
     Pairing,
     compare_results,
@@ -21,6 +21,7 @@ from reesim.results.compare import (
     paired_difference,
     welch_difference,
 )
+from reesim.results.comparison import Compared
 from reesim.results.gates import bind_gates, check_all, gates_from_options
 from reesim.results.inputs_diff import ABSENT, diff_inputs, flatten
 from reesim.results.names import kpi_unit

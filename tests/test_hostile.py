@@ -155,6 +155,29 @@ def test_mutated_saved_results_are_refused_or_read(
         ends_cleanly(capsys, command, bad, "-o", str(where / "out.html"), "-q")
 
 
+@pytest.mark.parametrize(
+    ("where", "junk"),
+    [(("scenario", "name"), None), (("scenario", "overrides"), [1]), (("kpis", 0, "n"), -1)],
+)
+def test_saved_results_with_junk_found_once_are_refused(
+    where: tuple[Any, ...],
+    junk: Any,
+    saved: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Mutations the search above once found to crash `reesim compare` (exit 4)."""
+    result = copy.deepcopy(saved)
+    parent = result
+    for step in where[:-1]:
+        parent = parent[step] if step != 0 else parent[next(iter(parent))]
+    parent[where[-1]] = junk
+    (tmp_path / "good.json").write_text(json.dumps(saved))
+    (tmp_path / "bad.json").write_text(json.dumps(result))
+    code = ends_cleanly(capsys, "compare", str(tmp_path / "good.json"), str(tmp_path / "bad.json"))
+    assert code == 2
+
+
 def _leaves(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     if isinstance(node, dict):
         return [leaf for k, v in node.items() for leaf in _leaves(v, (*prefix, k))]

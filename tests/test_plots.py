@@ -1,10 +1,10 @@
 """Charts: each drawn from a tiny result and checked for what it shows (labels, series, event
-lines, shading), not for pixels. Also the sweep reader on a hand-made sweep directory, the
-terminal sparkline and `reesim plot`."""
+lines, shading), not for pixels; sweep charts from a sweep summary made in the test. Also the
+store's reading of a sweep `reesim sweep` wrote, the terminal sparkline and `reesim plot`."""
 
 from __future__ import annotations
 
-import json
+import csv
 import math
 from collections.abc import Sequence
 from datetime import date
@@ -14,7 +14,10 @@ import numpy as np
 import pytest
 
 from reesim.cli.main import main
+from reesim.errors import UsageError
 from reesim.experiment.runner import run_scenario
+from reesim.experiment.store import read_sweep
+from reesim.experiment.sweepsummary import STATS, SobolRow, SweepPoint, SweepSummary
 from reesim.report import plots
 from reesim.report.tables import sparkline
 from reesim.results.io import write_result
@@ -280,9 +283,8 @@ def test_comparison_charts_overlay_each_result(result: RunResult, more_stock: Ru
 KPIS = ("firms.acme.stockout_days", "firms.acme.production_lost_pct")
 
 
-def make_sweep(root: Path, sobol: bool = True) -> Path:
-    """A sweep directory as `reesim sweep` writes it: a 3 x 3 grid of a number and a duration."""
-    root.mkdir(parents=True, exist_ok=True)
+def make_sweep(sobol: bool = True, capacities: Sequence[int] = (1, 2, 4)) -> SweepSummary:
+    """A finished sweep as the store reads it: a 3 x 3 grid of a number and a duration."""
     factors = [
         {"name": "capacity", "path": "authority.review.capacity", "values": [1, 2, 4]},
         {"name": "stock", "path": "firms.acme.stockpile.magnet", "values": ["10d", "30d", "60d"]},
@@ -295,60 +297,75 @@ def make_sweep(root: Path, sobol: bool = True) -> Path:
         "replications": 3,
         "design": {"kind": "grid", "factors": factors},
     }
-    (root / "sweep.json").write_text(json.dumps(manifest))
-    head = ["point", "capacity", "stock", "replications", "failed"]
-    head += [f"{k}.{s}" for k in KPIS for s in plots.STATS]
-    lines = [",".join(head)]
-    point = 0
-    for cap in (1, 2, 4):
-        for stock in (10, 30, 60):
-            row = [str(point), str(cap), f"{stock}d", "3", "0"]
-            for k in KPIS:
-                mean = 100.0 / cap - stock if k.endswith("days") else 50.0 / cap
-                row += [
-                    f"{v:g}" for v in (mean, 1, mean - 1, mean + 1, mean - 2, mean, mean + 2, 3)
-                ]
-            lines.append(",".join(row))
-            point += 1
-    (root / "points.csv").write_text("\n".join(lines) + "\n")
-    if sobol:
-        (root / "sensitivity.csv").write_text(
-            "kpi,factor,path,S1,S1_conf,ST,ST_conf,rank\n"
-            f"{KPIS[0]},capacity,authority.review.capacity,0.7,0.05,0.75,0.04,1\n"
-            f"{KPIS[0]},stock,firms.acme.stockpile.magnet,0.2,0.05,0.25,0.04,2\n"
-        )
+    points = []
+    for i, (cap, stock) in enumerate((c, s) for c in (1, 2, 4) for s in (10, 30, 60)):
+        stats = {}
+        for k in KPIS:
+            mean = 100.0 / cap - stock if k.endswith("days") else 50.0 / cap
+            values = (mean, 1, mean - 1, mean + 1, mean - 2, mean, mean + 2, 3)
+            stats[k] = dict(zip(STATS, map(float, values), strict=True))
+        capacity = capacities[i] if len(capacities) > 3 else cap
+        written = {"capacity": str(capacity), "stock": f"{stock}d"}
+        points.append(SweepPoint(i, written, {"capacity": capacity, "stock": f"{stock}d"}, stats))
+    sensitivity = (
+        SobolRow(KPIS[0], "capacity", "authority.review.capacity", 0.7, 0.05, 0.75, 0.04, 1),
+        SobolRow(KPIS[0], "stock", "firms.acme.stockpile.magnet", 0.2, 0.05, 0.25, 0.04, 2),
+    )
+    return SweepSummary(
+        "s",
+        manifest,
+        ("capacity", "stock"),
+        ("authority.review.capacity", "firms.acme.stockpile.magnet"),
+        KPIS,
+        tuple(points),
+        sensitivity if sobol else (),
+    )
+
+
+def real_sweep(root: Path) -> Path:
+    """A Sobol sweep directory written by `reesim sweep` (16 points of 2 replications)."""
+    scenario = root.with_suffix(".yaml")
+    scenario.write_text(RANDOM)
+    argv = ["sweep", str(scenario), "-o", str(root), "-n", "2", "-q", "--design", "sobol"]
+    argv += ["--samples", "4", "--vary", "authority.review.capacity=1:4"]
+    argv += ["--vary", "firms.acme.stockpile.magnet=10d:60d"]
+    assert main(argv) == 0
     return root
 
 
-def test_read_sweep(tmp_path: Path) -> None:
-    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
-    assert sweep.factors == ("capacity", "stock")
-    assert sweep.kpis == KPIS
-    assert len(sweep.points) == 9
-    assert sweep.points[1].factors == {"capacity": "1", "stock": "30d"}
-    assert sweep.values(KPIS[0])[:3] == pytest.approx([90, 70, 40])
-    assert [(s.factor, s.st) for s in sweep.sensitivity] == [("capacity", 0.75), ("stock", 0.25)]
+def test_the_store_reads_what_the_sweep_wrote(tmp_path: Path) -> None:
+    sweep = read_sweep(real_sweep(tmp_path / "s"))
+    assert sweep.factors == ("authority.review.capacity", "firms.acme.stockpile.magnet")
+    assert sweep.paths == sweep.factors and sweep.name == "minimal"
+    assert len(sweep.points) == 16 and [p.index for p in sweep.points] == list(range(16))
+    assert "firms.acme.stockout_days" in sweep.kpis
+    point = sweep.points[0]
+    assert point.factors["firms.acme.stockpile.magnet"].endswith("d")
+    assert point.stats["firms.acme.stockout_days"]["n"] == 2
+    # Written as points.csv writes them: the same text, cell by cell.
+    with (tmp_path / "s" / "points.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for p, row in zip(sweep.points, rows, strict=True):
+        assert p.factors == {name: row[name] for name in sweep.factors}
+        assert f"{p.stats['firms.acme.stockout_days']['mean']:.6g}" == (
+            row["firms.acme.stockout_days.mean"]
+        )
+    assert {s.factor for s in sweep.sensitivity} <= set(sweep.factors)
 
 
-def test_read_sweep_long_format_and_without_manifest(tmp_path: Path) -> None:
-    root = tmp_path / "long"
-    root.mkdir()
-    (root / "points.csv").write_text(
-        "point,authority.review.time.mean,kpi,mean,ci_low,ci_high\n"
-        "0,30wd,firms.acme.stockout_days,5,4,6\n"
-        "0,30wd,firms.acme.production_lost_pct,1,0.5,1.5\n"
-        "1,45wd,firms.acme.stockout_days,9,8,10\n"
-        "1,45wd,firms.acme.production_lost_pct,2,1.5,2.5\n"
-    )
-    sweep = plots.read_sweep(root)
-    assert sweep.factors == ("authority.review.time.mean",)
-    assert sweep.kpis == ("firms.acme.stockout_days", "firms.acme.production_lost_pct")
-    assert list(sweep.values("firms.acme.stockout_days", "ci_high")) == [6, 10]
+def test_reading_a_sweep_says_what_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="points.parquet"):
+        read_sweep(tmp_path)
 
 
-def test_read_sweep_reports_what_is_missing(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="points.csv"):
-        plots.read_sweep(tmp_path)
+def test_ranked_points_at_both_ends() -> None:
+    sweep = make_sweep()
+    best, worst = sweep.ranked(KPIS[0], 3)
+    assert [p.index for p in best] == [0, 1, 2]  # 90, 70, 40 (point 3 ties at 40: later)
+    assert [p.index for p in worst] == [8, 5, 7]  # -35, -10, -5
+    assert sweep.ranked(KPIS[0], 9)[1] == []  # every point is among the highest
+    with pytest.raises(UsageError, match="expected a KPI of this sweep"):
+        sweep.ranked("nothing", 2)
 
 
 def test_factor_axis_reads_units_and_categories() -> None:
@@ -359,7 +376,7 @@ def test_factor_axis_reads_units_and_categories() -> None:
 
 
 def test_sweep_factor_chart(tmp_path: Path) -> None:
-    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    sweep = make_sweep()
     fig = plots.sweep_factor_chart(sweep, KPIS[0])
     cap, stock = fig.axes
     assert cap.get_xlabel() == "capacity" and stock.get_xlabel() == "stock (d)"
@@ -382,19 +399,14 @@ def test_sweep_factor_chart(tmp_path: Path) -> None:
 
 
 def test_many_levels_colour_by_a_colour_bar(tmp_path: Path) -> None:
-    root = make_sweep(tmp_path / "s", sobol=False)
-    text = (root / "points.csv").read_text().splitlines()
-    rows = [text[0]] + [
-        ",".join([r.split(",")[0], str(i + 1), *r.split(",")[2:]]) for i, r in enumerate(text[1:])
-    ]
-    (root / "points.csv").write_text("\n".join(rows) + "\n")  # capacity 1..9: nine levels
-    fig = plots.sweep_factor_chart(plots.read_sweep(root), KPIS[0])
+    sweep = make_sweep(sobol=False, capacities=range(1, 10))  # capacity 1..9: nine levels
+    fig = plots.sweep_factor_chart(sweep, KPIS[0])
     labels = [ax.get_ylabel() for ax in fig.axes]
     assert "capacity" in labels  # the colour bar of the stock panel names the other factor
 
 
 def test_sweep_heatmap(tmp_path: Path) -> None:
-    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    sweep = make_sweep()
     fig = plots.sweep_heatmap(sweep, KPIS[0], "capacity", "stock")
     ax = fig.axes[0]
     (image,) = ax.get_images()
@@ -410,7 +422,7 @@ def test_sweep_heatmap(tmp_path: Path) -> None:
 
 
 def test_sobol_chart(tmp_path: Path) -> None:
-    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    sweep = make_sweep()
     ax = plots.sobol_chart(sweep, KPIS[0]).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["capacity", "stock"]
     assert sorted(p.get_width() for p in ax.patches) == pytest.approx([0.2, 0.25, 0.7, 0.75])
@@ -418,13 +430,13 @@ def test_sobol_chart(tmp_path: Path) -> None:
 
 
 def test_sweep_charts_choose_kpis_and_pairs(tmp_path: Path) -> None:
-    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    sweep = make_sweep()
     assert [c.slug for c in plots.sweep_charts(sweep)] == [
         f"sweep-{KPIS[0]}",
         f"heatmap-{KPIS[0]}",
         f"sobol-{KPIS[0]}",
     ]  # the KPIs with Sobol indices
-    plain = plots.read_sweep(make_sweep(tmp_path / "p", sobol=False))
+    plain = make_sweep(sobol=False)
     assert len(plots.sweep_charts(plain)) == 4  # each KPI: against factors, heat map
     assert [c.slug for c in plots.sweep_charts(plain, ["*pct"])] == [
         f"sweep-{KPIS[1]}",
@@ -482,9 +494,10 @@ def test_plot_command(
     assert all(Path(p).stat().st_size > 1000 for p in written)
     assert main(["plot", "a.json", "b.json", "-o", "cmp", "--svg", "-q"]) == 0
     assert (tmp_path / "cmp" / "forest.svg").is_file()
-    make_sweep(tmp_path / "sweep")
+    sweep = read_sweep(real_sweep(tmp_path / "sweep"))
     assert main(["plot", "sweep", "-o", "sw"]) == 0
-    assert (tmp_path / "sw" / f"sobol-{KPIS[0]}.png").is_file()
+    sobol = [c.slug for c in plots.sweep_charts(sweep) if c.slug.startswith("sobol-")]
+    assert sobol and all((tmp_path / "sw" / f"{slug}.png").is_file() for slug in sobol)
 
 
 def test_plot_command_errors(
@@ -505,14 +518,16 @@ def test_plot_command_errors(
     assert main(["plot", "d", "other.json", "-o", "figs"]) == 2
     assert "expected result files or one sweep directory" in capsys.readouterr().err
     assert main(["plot", "d", "-o", "figs"]) == 2
-    assert "points.csv" in capsys.readouterr().err
+    assert "expected a sweep directory with sweep.json and points.parquet" in (
+        capsys.readouterr().err
+    )
 
 
 # --- what every chart must get right ------------------------------------------------------------
 
 
 def all_charts(result: RunResult, uncontrolled: RunResult, tmp_path: Path) -> list[plots.Chart]:
-    sweep = plots.read_sweep(make_sweep(tmp_path / "sweep"))
+    sweep = make_sweep()
     return [
         *plots.result_charts(result),
         *plots.result_charts(uncontrolled),

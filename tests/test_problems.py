@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from reesim.errors import Problem
-from reesim.scenario.problems import dotted, join_paths, parse_dotted, problems_from_validation
+from reesim.scenario.dotted import dotted, join_paths, parse_dotted
+from reesim.scenario.problems import problems_from_validation
 from reesim.scenario.yamlsource import Document, parse_document
 
 # -- dotted paths ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ rendered by a real headless browser without errors."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -13,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from reesim.cli.main import main
+from reesim.experiment.store import read_sweep
 from reesim.report import html, plots
 from reesim.results.io import write_result
 from reesim.results.result import RunResult
-from tests.test_plots import RANDOM, make_sweep, tiny
+from tests.test_plots import RANDOM, make_sweep, real_sweep, tiny
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 LINK_ATTRIBUTES = {"src", "href", "xlink:href", "action", "data", "poster", "srcset", "formaction"}
@@ -171,7 +173,7 @@ def test_labels_tell_results_apart(result: RunResult) -> None:
 
 
 def test_sweep_report(tmp_path: Path) -> None:
-    sweep = plots.read_sweep(make_sweep(tmp_path / "s"))
+    sweep = make_sweep()
     document = html.sweep_report(sweep)
     c = check(document)
     charts = [a["data-chart"] for tag, a in c.attrs if tag == "figure"]
@@ -196,7 +198,7 @@ def test_report_of_a_real_sweep(
         "firms.acme.stockpile.magnet=10d,40d",
     ]
     assert main(argv) == 0
-    sweep = plots.read_sweep("sw")
+    sweep = read_sweep(Path("sw"))
     assert sweep.factors == ("authority.review.capacity", "firms.acme.stockpile.magnet")
     assert len(sweep.points) == 4 and "firms.acme.stockout_days" in sweep.kpis
     assert main(["report", "sw", "-o", "sweep.html", "-q"]) == 0
@@ -212,11 +214,11 @@ def test_a_sweep_report_names_its_base_and_tables_every_chosen_kpi(
     Path("t.yaml").write_text(RANDOM)
     argv = ["sweep", "t.yaml", "-o", "sw", "-n", "2", "-q", "--set", "authority.review.capacity=3"]
     assert main([*argv, "--vary", "firms.acme.stockpile.magnet=10d,40d"]) == 0
-    document = html.sweep_report(plots.read_sweep("sw"))
+    document = html.sweep_report(read_sweep(Path("sw")))
     assert "<code>t.yaml</code>" in document  # the base scenario
     assert "<code>authority.review.capacity=3</code>" in document  # what every point shares
     points = document[document.index('id="points"') : document.index('id="charts"')]
-    chosen = plots.sweep_kpis(plots.read_sweep("sw"))
+    chosen = plots.sweep_kpis(read_sweep(Path("sw")))
     assert len(chosen) > 1
     for kpi in chosen:  # every chosen KPI, not only the one the points are ordered by
         assert f"<code>{kpi}</code> (" in points
@@ -240,7 +242,7 @@ def test_report_command(
     compared = Path("cmp.html").read_text()
     check(compared)
     assert "minimal (ctl)" in compared and "minimal (base)" in compared
-    make_sweep(tmp_path / "sweep")
+    real_sweep(tmp_path / "sweep")
     assert main(["report", "sweep", "-o", "sweep.html", "-q"]) == 0
     check(Path("sweep.html").read_text())
     assert main(["report", "base.json", "-o", "r.pdf"]) == 2
@@ -268,11 +270,27 @@ def browser() -> str | None:
     return None
 
 
+def test_without_a_browser_ci_fails_and_a_developer_skips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    page = tmp_path / "p.html"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must render the report"):
+        render(page, tmp_path / "s.png", tmp_path)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="make browser"):
+        render(page, tmp_path / "s.png", tmp_path)
+
+
 def render(page: Path, shot: Path, profile: Path) -> str:
     """Screenshot `page` in headless Chromium; returns its log (stderr)."""
     exe = browser()
     if exe is None:
-        pytest.skip("no Chromium here: `apt-get install chromium` (as .ci/run does) to run this")
+        missing = "no Chromium here: `make browser` (apt-get install chromium) installs it"
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}; CI must render the report, as .ci/run installs it")
+        pytest.skip(missing)
     proc = subprocess.run(
         [
             exe,

@@ -20,10 +20,9 @@ from reesim.experiment.design import (
     plan_batches,
     point_key,
     point_seed,
-    yaml_flow,
 )
 from reesim.experiment.sweepfile import parse_vary
-from reesim.scenario.yamlsource import parse_scalar
+from reesim.scenario.yamlsource import flow_text, parse_scalar
 
 TIME = Factor("time", "authority.review.time", range=Range("30wd", "60wd"))
 CAPACITY = Factor("capacity", "authority.review.capacity", range=Range(60, 300, log=True))
@@ -144,8 +143,19 @@ def test_overrides_are_set_assignments_that_read_back() -> None:
         [1, "x", {"a": [2.5, None]}],
     ],
 )
-def test_yaml_flow_reads_back_equal(value: object) -> None:
-    assert parse_scalar(yaml_flow(value)) == value
+def test_flow_text_reads_back_equal(value: object) -> None:
+    text = flow_text(value)
+    assert parse_scalar(text) == value
+    assert "\n" not in text  # one line: a --set override, a cell, a message
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.1, "0.1"), (1e-07, "1.0e-07"), ("30wd", "30wd"), ("yes", '"yes"'), ("", '""'),
+     ([1, "a b", 2.5], "[1, a b, 2.5]"), ({"a": [1, "z"]}, '{"a": [1, z]}'), (None, "null")],
+)  # fmt: skip
+def test_flow_text_is_plain_where_yaml_allows(value: object, text: str) -> None:
+    assert flow_text(value) == text
 
 
 @pytest.mark.parametrize(

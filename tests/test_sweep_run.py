@@ -23,11 +23,11 @@ from reesim.experiment import batches as runner
 from reesim.experiment import store
 from reesim.experiment.executors import ProcessExecutor, SerialExecutor
 from reesim.experiment.runner import run_scenario
-from reesim.experiment.store import column_stats, read_replications
+from reesim.experiment.store import read_replications
 from reesim.experiment.sweep import execute_sweep
 from reesim.experiment.sweepfile import SweepPlan, load_sweep
 from reesim.results.metrics import ReplicationMetrics
-from reesim.results.stats import summarize
+from reesim.results.stats import summarize, summarize_columns
 from reesim.scenario.paths import dotted, get_path, parse_dotted
 from tests.conftest import MINIMAL
 
@@ -157,14 +157,14 @@ def test_a_sweep_file_writes_manifest_parts_and_point_summaries(
     assert not Path("out/failures.csv").exists() and not Path("out/sensitivity.csv").exists()
 
 
-def test_column_stats_match_the_run_summaries() -> None:
+def test_summarize_columns_match_the_run_summaries() -> None:
     rng = np.random.default_rng(3)
     matrix = rng.normal(size=(9, 4))
     matrix[:, 1] = 2.0  # no spread
     matrix[2:, 2] = np.nan  # applies to two replications only
     matrix[:, 3] = np.nan  # never applies
-    found = column_stats(matrix)
-    stacked = column_stats(np.stack([matrix, matrix[::-1] * 2]))
+    found = summarize_columns(matrix)
+    stacked = summarize_columns(np.stack([matrix, matrix[::-1] * 2]))
     for k in range(4):
         s = summarize(matrix[:, k])
         twice = summarize(matrix[::-1, k] * 2)

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from reesim import __version__
 from reesim.cli.conventions import ConventionalGroup
+from reesim.version import __version__
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from reesim.experiment.runner import Progress as ProgressCallback
-    from reesim.results.metrics import ReplicationMetrics
     from reesim.scenario.load import ResolvedScenario
 
 app = typer.Typer(
@@ -66,17 +65,6 @@ def warn_before_running(resolved: ResolvedScenario, quiet: bool = False) -> None
     message = scenario_calendar_warning(resolved.scenario)
     if message is not None and not quiet:
         stderr_console().print(f"warning: {resolved.name}: {message}", markup=False, style="yellow")
-
-
-def probe(resolved: ResolvedScenario, seed: int) -> ReplicationMetrics | None:
-    """One replication's metrics, to check KPI and series names before the real work; None
-    when it fails (the run itself then reports the failure, with how to replay it)."""
-    from reesim.experiment.batches import simulate_and_measure
-
-    try:
-        return simulate_and_measure(resolved, seed, 0)
-    except Exception:  # noqa: BLE001 - a failing run is the command's to report
-        return None
 
 
 def _version(value: bool) -> None:

@@ -197,11 +197,10 @@ def _posterior_table(cal: object) -> Table:
 
 
 def _write(doc: object, scenario: Path, cal: object, data: Path, path: Path) -> None:
-    from reesim.experiment.design import yaml_flow
     from reesim.questions.calibrate import Calibration
     from reesim.questions.rewrite import Edit, rewrite
     from reesim.results.io import atomic_write_text
-    from reesim.scenario.yamlsource import Document
+    from reesim.scenario.yamlsource import Document, flow_text
 
     assert isinstance(cal, Calibration) and isinstance(doc, Document)
     edits = []
@@ -210,7 +209,7 @@ def _write(doc: object, scenario: Path, cal: object, data: Path, path: Path) -> 
         edits.append(
             Edit(
                 p.axis.path,
-                yaml_flow(p.axis.text(q50)),
+                flow_text(p.axis.text(q50)),
                 f"calibrated by reesim calibrate to {data.name}: posterior median; 90% interval "
                 f"{p.axis.text(q5)} .. {p.axis.text(q95)}",
             )

@@ -1,9 +1,8 @@
 """`reesim compare`: scenarios or saved results against a baseline, with CI gates.
 
-Scenario files are run here, all with the same root seed and replication indices, so their
-differences are paired (common random numbers). When saved results are given too and
-``--seed``/``-n`` are not, scenario files are run with the first saved result's seed and
-replications, so they pair with it.
+The command parses its options, reads and runs the inputs (`reesim.experiment.comparison`:
+which seed and replications, paired runs), renders the comparison (`reesim.report
+.compare_tables`) and turns a failed gate into `GateFailed`.
 
 Exit codes: 0 all gates pass (or none); 1 a gate fails; 2 a malformed input or gate; 3 a run
 failed.
@@ -11,6 +10,7 @@ failed.
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,10 +18,13 @@ from typing import Annotated
 import typer
 
 from reesim.cli.app import app
-from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
-
-DEFAULT_REPLICATIONS = 100
-DEFAULT_SEED = 1
+from reesim.limits import (
+    COMPARE_REPLICATIONS,
+    COMPARE_SEED,
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    MAX_WORKERS,
+)
 
 
 class Format(StrEnum):
@@ -52,7 +55,7 @@ def compare(
             "--replications",
             min=1,
             max=MAX_REPLICATIONS,
-            help=f"Replications per scenario file (default {DEFAULT_REPLICATIONS}, or those of "
+            help=f"Replications per scenario file (default {COMPARE_REPLICATIONS}, or those of "
             "the first saved result).",
             show_default=False,
         ),
@@ -63,7 +66,7 @@ def compare(
             "--seed",
             min=0,
             max=MAX_SEED,
-            help=f"Root seed for scenario files (default {DEFAULT_SEED}, or that of the first "
+            help=f"Root seed for scenario files (default {COMPARE_SEED}, or that of the first "
             "saved result).",
             show_default=False,
         ),
@@ -114,20 +117,69 @@ def compare(
 ) -> None:
     """Compare scenarios against the first (baseline): Δ with 95% intervals, paired when run
     with the same seed; what differs in the inputs; gates for CI (exit 1 when one fails)."""
-    from reesim.cli.comparing import compare_command
+    from contextlib import ExitStack
 
-    compare_command(
+    from reesim.cli.app import progress_bar, stdout_console, warn_before_running
+    from reesim.cli.output import Outputs, check_file
+    from reesim.errors import GateFailed, Interrupted, Terminated, interrupted_exit_code
+    from reesim.experiment.comparison import plan_comparison, run_comparison
+    from reesim.experiment.executors import local_executor
+    from reesim.report.compare_tables import (
+        compare_json,
+        compare_markdown,
+        compare_renderable,
+        gate_failures,
+    )
+
+    check_file(out, (".json", ".md"))
+    plan = plan_comparison(
         inputs,
+        overrides=set_ or (),
         replications=replications,
         seed=seed,
-        jobs=jobs,
-        set_=set_,
-        gate_files=gate_files,
-        fail_if=fail_if,
-        fmt=fmt.value,
-        out=out,
-        kpi=kpi,
-        changed_only=changed_only,
-        adjust=None if adjust is Adjust.none else adjust.value,
-        quiet=quiet,
+        gate_expressions=fail_if or (),
+        gate_files=gate_files or (),
     )
+    for resolved in plan.to_run:
+        warn_before_running(resolved, quiet)
+    try:
+        with ExitStack() as stack:
+            # The pool starts before the progress bar's thread, so workers can be forked.
+            executor = local_executor(jobs) if plan.scenarios else None
+            if executor is not None:
+                stack.enter_context(executor)
+            progress = (
+                stack.enter_context(progress_bar(quiet, len(plan.replications)))
+                if plan.scenarios
+                else None
+            )
+            compared = run_comparison(
+                plan,
+                executor,
+                jobs,
+                progress,
+                kpis=kpi or (),
+                changed_only=changed_only,
+                adjust=None if adjust is Adjust.none else adjust.value,
+            )
+    except (KeyboardInterrupt, Terminated) as exc:
+        raise Interrupted(
+            "interrupted: nothing was saved (reesim compare reports when every run is "
+            "done); run the command again to start over",
+            interrupted_exit_code(exc),
+        ) from None
+    outputs = Outputs()
+    if out is not None:
+        json_out = out.suffix.lower() == ".json"
+        text = compare_json(compared) if json_out else compare_markdown(compared)
+        outputs.write(out, text, "the comparison")
+    if not quiet:
+        if fmt is Format.json:
+            sys.stdout.write(compare_json(compared))
+        elif fmt is Format.markdown:
+            sys.stdout.write(compare_markdown(compared))
+        else:
+            stdout_console().print(compare_renderable(compared))
+    outputs.raise_failures()
+    if compared.gates_failed:
+        raise GateFailed(gate_failures(compared))

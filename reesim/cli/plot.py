@@ -10,7 +10,7 @@ import typer
 
 from reesim.cli.app import app, stdout_console
 from reesim.cli.output import check_dir
-from reesim.cli.report import KPI_HELP, is_sweep, read_results, read_sweep_dir
+from reesim.cli.report import KPI_HELP, is_sweep, read_sweep_dir
 from reesim.errors import OutputError
 from reesim.files import FileProblem
 
@@ -36,6 +36,8 @@ def plot(
     if is_sweep(inputs):
         charts = plots.sweep_charts(read_sweep_dir(inputs[0]), kpi or ())
     else:
+        from reesim.results.io import read_results
+
         results = read_results(inputs)
         if len(results) == 1:
             charts = plots.result_charts(results[0])

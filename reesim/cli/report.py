@@ -3,7 +3,6 @@ or a sweep directory."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,35 +11,11 @@ import typer
 from reesim.cli.app import app, stdout_console
 from reesim.cli.output import Outputs, check_file
 from reesim.errors import UsageError
-from reesim.files import FileProblem
 
 if TYPE_CHECKING:
-    from reesim.report.plots import Sweep
-    from reesim.results.result import RunResult
+    from reesim.experiment.sweepsummary import SweepSummary
 
 KPI_HELP = "KPIs to chart for a sweep or in the forest plot (glob, repeatable)."
-
-
-def read_results(paths: list[Path]) -> list[RunResult]:
-    """Result JSON files, or a UsageError naming the file and what is wrong with it."""
-    from reesim.results.io import read_result
-
-    results = []
-    for path in paths:
-        try:
-            results.append(read_result(path))
-        except FileProblem as err:
-            raise UsageError(f"{path}: {err}") from None
-        except json.JSONDecodeError as err:
-            raise UsageError(
-                f"{path}:{err.lineno}:{err.colno}: expected JSON, got {err.msg}"
-            ) from None
-        except (KeyError, TypeError, ValueError) as err:
-            said = str(err)
-            if not said.startswith("expected"):
-                said = f"expected a reesim result (reesim run -o), got {said}"
-            raise UsageError(f"{path}: {said}") from None
-    return results
 
 
 def is_sweep(inputs: list[Path]) -> bool:
@@ -51,13 +26,10 @@ def is_sweep(inputs: list[Path]) -> bool:
     return bool(dirs)
 
 
-def read_sweep_dir(path: Path) -> Sweep:
-    from reesim.report.plots import read_sweep
+def read_sweep_dir(path: Path) -> SweepSummary:
+    from reesim.experiment.store import read_sweep
 
-    try:
-        return read_sweep(path)
-    except (ValueError, KeyError, OSError) as err:
-        raise UsageError(str(err)) from None
+    return read_sweep(path)
 
 
 def render(inputs: list[Path], kpis: list[str] | None = None) -> str:
@@ -66,6 +38,8 @@ def render(inputs: list[Path], kpis: list[str] | None = None) -> str:
 
     if is_sweep(inputs):
         return html.sweep_report(read_sweep_dir(inputs[0]), kpis or ())
+    from reesim.results.io import read_results
+
     results = read_results(inputs)
     if len(results) == 1:
         return html.result_report(results[0])

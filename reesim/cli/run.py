@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reesim.cli.app import app, probe, progress_bar, stdout_console, warn_before_running
+from reesim.cli.app import app, progress_bar, stdout_console, warn_before_running
 from reesim.cli.output import Outputs, check_file
 from reesim.errors import Interrupted, Terminated, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
@@ -112,6 +112,8 @@ def run(
     warn_before_running(resolved, quiet)
     if series:  # checked before the run, not after it
         from fnmatch import fnmatchcase
+
+        from reesim.experiment.batches import probe
 
         metrics = probe(resolved, seed)
         names = [n for n in (metrics.series if metrics else ()) if not is_daily(n)]

@@ -12,10 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
-from reesim.cli.app import app, probe, stderr_console, stdout_console, warn_before_running
+from reesim.cli.app import app, stderr_console, stdout_console, warn_before_running
 from reesim.cli.output import check_dir
 from reesim.errors import Interrupted, SimulationError, UsageError, interrupted_exit_code
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
@@ -23,13 +21,12 @@ from reesim.report.words import counted
 
 if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a sweep runs
     from reesim.experiment.executors import Executor
-    from reesim.experiment.store import SweepOutcome
     from reesim.experiment.sweep import ProgressCallback, SweepProgress
     from reesim.experiment.sweepfile import SweepPlan
+    from reesim.experiment.sweepsummary import SweepOutcome
 
 PLAIN_EVERY_S = 10.0
 """Seconds between progress lines when stderr is not a terminal (CI logs)."""
-FACTOR_COLUMNS = 4
 DESIGN_NAMES = "grid, zip, random, lhs, sobol"
 """`reesim.experiment.design.DESIGNS`, spelt out so --help need not import numpy (a test checks
 they agree)."""
@@ -135,7 +132,7 @@ def sweep(
 
     Writes sweep.json, parts/*.parquet, points.parquet/.csv, sensitivity.csv; exit 3 on failures.
     """
-    from reesim.experiment.sweep import SweepInterrupted, execute_sweep
+    from reesim.experiment.sweep import SweepInterrupted, check_sort_by, execute_sweep
     from reesim.experiment.sweepfile import adhoc_plan, is_sweep_document, load_sweep
     from reesim.scenario.yamlsource import read_document
 
@@ -172,7 +169,7 @@ def sweep(
             doc=doc,
         )
     if sort_by is not None:
-        _check_sort_by(plan, sort_by)
+        check_sort_by(plan, sort_by)
     warn_before_running(plan.base, quiet)
     check_dir(out)
     try:
@@ -221,26 +218,6 @@ def _resume_command(target: Path, out: Path, adhoc: dict[str, Any] | None) -> st
     """The command that finishes this sweep, as it can be pasted."""
     words = shlex.split(_command(target, adhoc)) if adhoc else ["reesim", "sweep", str(target)]
     return shlex.join([*words, "-o", str(out), "--resume"])
-
-
-def _check_sort_by(plan: SweepPlan, kpi: str) -> None:
-    """Refuse an unknown --sort-by before the sweep runs: the KPI names come from one
-    replication of the base scenario (every replication yields the same names)."""
-    import difflib
-    from fnmatch import fnmatchcase
-
-    metrics = probe(plan.base, plan.seed)
-    if metrics is None:
-        return
-    names = list(metrics.kpis)
-    kept = [n for n in names if not plan.kpis or any(fnmatchcase(n, k) for k in plan.kpis)]
-    if kpi not in kept:
-        close = difflib.get_close_matches(kpi, kept, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise UsageError(
-            f"--sort-by: expected a KPI of this sweep, got {kpi!r}{hint}; there are: "
-            + ", ".join(kept)
-        )
 
 
 def _command(target: Path, options: dict[str, Any]) -> str:
@@ -362,120 +339,16 @@ def _duration(seconds: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
-# --- the report -------------------------------------------------------------------------------
 def _report(plan: SweepPlan, outcome: SweepOutcome, sort_by: str | None, top: int) -> None:
+    from reesim.report.sweep_tables import outcome_line, sweep_renderables
+
     console = stdout_console()
-    failed = f", {outcome.failed} failed" if outcome.failed else ""
-    console.print(
-        f"{plan.name}: {plan.design.kind} design, {outcome.points} points x "
-        f"{counted(plan.replications, 'replication')}; {outcome.done}/{outcome.replications} done{failed}; "
-        f"{outcome.ran} run now in {outcome.wall_s:.1f} s ({outcome.status})",
-        markup=False,
-    )
+    console.print(outcome_line(plan.name, plan.design.kind, plan.replications, outcome))
     if not outcome.kpis:
         return
+    from reesim.experiment.store import read_sweep
+
+    summary = read_sweep(outcome.out_dir)
     kpi = sort_by or outcome.kpis[0]
-    if kpi not in outcome.kpis:
-        raise UsageError(f"expected a KPI of this sweep for --sort-by, got {kpi!r}")
-    from reesim.experiment.store import ranked_points
-
-    best, worst = ranked_points(outcome.out_dir, kpi, top)
-    factors = [f.name for f in plan.design.factors]
-    shown = factors[:FACTOR_COLUMNS]
-    headers = _short_names(shown)
-    from reesim.report.fit import Col, FittedTable
-    from reesim.results.names import kpi_unit
-
-    unit = kpi_unit(kpi)
-    for title, rows in ((f"highest {kpi} ({unit})", best), (f"lowest {kpi} ({unit})", worst)):
-        if not rows:
-            continue
-        cis = [(row[f"{kpi}.ci_low"], row[f"{kpi}.ci_high"]) for row in rows]
-        table = FittedTable(
-            [
-                Col("point", [str(row["point"]) for row in rows], number=True, justify="right"),
-                *(
-                    # Later factors are left out first when the table does not fit.
-                    Col(header, [_value(row[n]) for row in rows], number=True,
-                        drop=len(shown) - i, justify="right")
-                    for i, (header, n) in enumerate(zip(headers, shown, strict=True))
-                ),  # fmt: skip
-                Col(f"mean ({unit})", [_num(row[f"{kpi}.mean"]) for row in rows], number=True,
-                    justify="right"),
-                Col("95% CI", ["-" if any(_nan(c) for c in ci) else f"{_num(ci[0])} .. {_num(ci[1])}"
-                               for ci in cis], number=True, justify="right"),
-            ],  # fmt: skip
-            title=title,
-        )
-        console.print(table)
-    if len(factors) > len(shown):
-        console.print(f"{len(factors) - len(shown)} more factors in points.csv", style="dim")
-    if plan.design.kind == "sobol":
-        _report_sobol(console, outcome, kpi, top)
-    console.print(Text(f"results in {outcome.out_dir}", style="dim"))
-
-
-def _report_sobol(console: Any, outcome: SweepOutcome, kpi: str, top: int) -> None:
-    rows = [r for r in outcome.sensitivity if r.kpi == kpi]
-    if rows:
-        table = Table(title=Text(f"Sobol indices of {kpi} (95% CI), ranked"), title_justify="left")
-        for name in ("rank", "factor", "total ST", "first-order S1"):
-            table.add_column(name, justify="right" if name != "factor" else "left")
-        for r in rows:
-            cells = (str(r.rank), r.factor, _pm(r.st, r.st_conf), _pm(r.s1, r.s1_conf))
-            table.add_row(*map(Text, cells))
-        console.print(table)
-    elif kpi in outcome.sensitivity_skipped:
-        console.print(
-            f"no Sobol indices for {kpi}: {outcome.sensitivity_skipped[kpi]}", markup=False
-        )
-    ranked: dict[str, list[Any]] = {}
-    for r in outcome.sensitivity:
-        ranked.setdefault(r.kpi, []).append(r)
-    if len(ranked) > 1:
-        k = min(3, top, max(len(v) for v in ranked.values()))
-        table = Table(
-            title="which factor matters most: total Sobol index per KPI", title_justify="left"
-        )
-        table.add_column("KPI")
-        for i in range(1, k + 1):
-            table.add_column(f"#{i}")
-        for name, found in ranked.items():
-            ranks = [
-                f"{r.factor} {_pm(r.st, r.st_conf)}"
-                for r in sorted(found, key=lambda r: r.rank)[:k]
-            ]
-            table.add_row(*map(Text, (name, *ranks)))
-        console.print(table)
-    if outcome.sensitivity_skipped:
-        console.print(
-            f"no indices for {len(outcome.sensitivity_skipped)} KPIs "
-            "(undefined at some points, or constant); see sensitivity.csv",
-            style="dim",
-        )
-
-
-def _short_names(names: list[str]) -> list[str]:
-    """Column headers: the last two parts of each dotted path, when that is unambiguous."""
-    short = [".".join(n.split(".")[-2:]) for n in names]
-    return short if len(set(short)) == len(short) else names
-
-
-def _pm(value: float, half: float) -> str:
-    return f"{value:.2f} ± {half:.2f}"
-
-
-def _nan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def _num(v: Any) -> str:
-    return "-" if _nan(v) else f"{v:,.4g}"
-
-
-def _value(v: Any) -> str:
-    from reesim.experiment.design import yaml_flow
-
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return v if isinstance(v, str) else yaml_flow(v)
+    for renderable in sweep_renderables(summary, outcome, kpi, top, plan.design.kind == "sobol"):
+        console.print(renderable)

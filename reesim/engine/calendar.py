@@ -116,15 +116,6 @@ class Calendar:
         s = self.spec
         return d not in s.holidays and (d in s.workdays or d.weekday() not in s.weekends)
 
-    def months(self) -> list[tuple[str, float, float]]:
-        """Calendar months overlapping [0, horizon): ("2025-04", first_day, end_day), clipped."""
-        out: list[tuple[str, float, float]] = []
-        first = self.start.replace(day=1)
-        while (lo := max(self.day_of(first), 0.0)) < self.horizon_days:
-            nxt = (first + timedelta(days=31)).replace(day=1)
-            out.append((f"{first:%Y-%m}", lo, min(self.day_of(nxt), self.horizon_days)))
-            first = nxt
-        return out
 
     # --- working days ---------------------------------------------------------------------
 
@@ -205,12 +196,6 @@ class Calendar:
         """Working days in [table start, d); day `d` must be in the table."""
         i = d - self._lo
         return self._cum[i - 1] if i > 0 else 0
-
-    def _nth_working_day(self, count: int) -> int:
-        """The day on which the table's working-day count reaches `count` (>= 1)."""
-        while count > self._cum[-1]:  # beyond the table: widen it (only forward, keeping _lo)
-            self._ensure(self._lo + len(self._cum))
-        return self._lo + bisect_left(self._cum, count)
 
 
 @lru_cache(maxsize=32)

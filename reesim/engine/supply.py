@@ -82,4 +82,5 @@ class GrayChannel(CapacityPool):
 
     def seizure_probability(self) -> float:
         spec = self.world.params.smuggling.channels[self.name]
-        return 1.0 - (1.0 - spec.interdiction) ** self.world.params.smuggling.enforcement
+        seized: float = 1.0 - (1.0 - spec.interdiction) ** self.world.params.smuggling.enforcement
+        return seized

@@ -13,6 +13,3 @@ clock's resolution is ~7e-12 days), and a wake-up that does not advance the cloc
 again and again without end."""
 
 
-def tolerance_kg(level_kg: float) -> float:
-    """How close to a level counts as reaching it: float rounding grows with the magnitude."""
-    return EPS_KG + 1e-12 * abs(level_kg)

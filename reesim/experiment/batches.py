@@ -86,3 +86,10 @@ def run_batch(batch: Batch) -> BatchOutcome:
 def run_batches(batches: tuple[Batch, ...]) -> tuple[BatchOutcome, ...]:
     """Several batches as one task (a sweep's task may span design points)."""
     return tuple(run_batch(b) for b in batches)
+
+
+def probe(resolved: ResolvedScenario, root_seed: int) -> ReplicationMetrics | None:
+    """Replication 0's metrics, to check KPI and series names before the real work; None when
+    it fails (the run itself then reports the failure, with how to replay it)."""
+    outcome = run_batch(Batch(resolved, root_seed, (0,)))
+    return outcome.metrics[0] if outcome.metrics else None

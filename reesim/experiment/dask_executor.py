@@ -17,10 +17,10 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, TypeVar
 
 from reesim.errors import UsageError
+from reesim.experiment.executors import Pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -46,7 +46,7 @@ class TlsFiles:
     key: str
 
 
-class DaskExecutor:
+class DaskExecutor(Pool):
     """Runs work on a Dask cluster: an existing one at `address`, or a `LocalCluster` of
     `local_workers` single-threaded worker processes started (and stopped) here."""
 
@@ -74,18 +74,6 @@ class DaskExecutor:
         self._cluster: Any = None
 
     # -- lifetime -----------------------------------------------------------------------------
-    def __enter__(self) -> DaskExecutor:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def start(self) -> None:
         if self._client is not None:
             return
@@ -122,7 +110,9 @@ class DaskExecutor:
                 f"could not connect to the Dask scheduler at {self.address}: {err}"
             ) from None
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Close the client and a local cluster (the scheduler's own workers go on); `wait`
+        changes nothing: a cluster's tasks end with their client."""
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -136,7 +126,8 @@ class DaskExecutor:
         """Worker threads in the cluster now (at least 1)."""
         self.start()
         info = self._client.scheduler_info(n_workers=-1)
-        return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+        threads: int = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+        return max(1, threads)
 
     # -- work ---------------------------------------------------------------------------------
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:

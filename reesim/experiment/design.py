@@ -30,7 +30,6 @@ never on scheduling, so results are identical whatever the executor or worker co
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 import itertools
 import json
@@ -47,7 +46,7 @@ from reesim.engine.streams import stream_key
 from reesim.scenario.units import (
     parse_magnitude,
 )
-from reesim.scenario.yamlsource import parse_scalar
+from reesim.scenario.yamlsource import flow_text
 
 DesignKind = Literal["grid", "zip", "random", "lhs", "sobol"]
 DESIGNS: tuple[str, ...] = get_args(DesignKind)
@@ -180,38 +179,6 @@ def _number_text(x: float) -> str:
 
 
 # --- values as YAML text ----------------------------------------------------------------------
-def yaml_flow(value: Any) -> str:
-    """`value` as YAML flow text that `parse_scalar` reads back as an equal value; what a factor
-    value looks like in a ``--set`` override, the saved design and error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(value)
-        mantissa, e, exponent = text.partition("e")
-        if e and "." not in mantissa:  # YAML 1.1 reads 1e-07 as text, 1.0e-07 as a number
-            text = f"{mantissa}.0e{exponent}"
-        return text
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value if _plain(value) else json.dumps(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(yaml_flow(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return (
-            "{" + ", ".join(f"{json.dumps(str(k))}: {yaml_flow(v)}" for k, v in value.items()) + "}"
-        )
-    raise DesignError(f"expected plain YAML data, got {type(value).__name__}")
-
-
 _DATE = "__date__"
 
 
@@ -235,24 +202,6 @@ def from_json(value: Any) -> Any:
     if isinstance(value, list):
         return [from_json(v) for v in value]
     return value
-
-
-_UNIT_VALUE = re.compile(r"-?(?!0[xXbBoO])\d+(?:\.\d+)?(?:[eE][+-]?\d+)? ?[A-Za-z][A-Za-z/ ]*")
-
-
-@functools.lru_cache(maxsize=4096)
-def _plain(value: str) -> bool:
-    """Whether `value` reads back from YAML as this very text, unquoted."""
-    if _UNIT_VALUE.fullmatch(value) and not value.endswith(" "):
-        return True  # a value with a unit, like 45.3wd or 2 t/mo: the common case, made fast
-    if value != value.strip() or not value or value.startswith("-"):
-        return False
-    if re.search(r"[:#,\[\]{}&*!|>'\"%@`]", value):
-        return False
-    try:
-        return bool(parse_scalar(value) == value)
-    except Exception:  # noqa: BLE001 - anything that does not read back plain is quoted
-        return False
 
 
 # --- designs ----------------------------------------------------------------------------------
@@ -280,7 +229,7 @@ class Design:
     def overrides(self, point: int) -> tuple[str, ...]:
         """The point's factor values as ``--set`` overrides: ``path=value``."""
         return tuple(
-            f"{f.path}={yaml_flow(v)}"
+            f"{f.path}={flow_text(v)}"
             for f, v in zip(self.factors, self.points[point], strict=True)
         )
 

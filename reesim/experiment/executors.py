@@ -39,7 +39,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from types import FrameType, TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from reesim.errors import SimulationError
 
@@ -70,29 +70,17 @@ class SerialExecutor:
         return None
 
 
-def start_method() -> str:
-    """``fork`` where it is safe (Linux, no other Python thread), else ``spawn``."""
-    forced = os.environ.get("REESIM_START_METHOD")
-    if forced:
-        return forced
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
-        return "fork"
-    return "spawn"
+class Pool:
+    """An executor with workers to start and stop: started on entering a ``with`` block,
+    closed on leaving it (after an error or an interrupt, without waiting for running tasks)."""
 
+    def start(self) -> None:
+        raise NotImplementedError
 
-class ProcessExecutor:
-    """Runs work in `workers` local processes (see the module docstring)."""
+    def close(self, wait: bool = True) -> None:
+        raise NotImplementedError
 
-    def __init__(self, workers: int | None = None):
-        self.workers = max(1, workers or os.cpu_count() or 1)
-        self.method = ""
-        self._procs: list[Any] = []
-        self._conns: list[Connection] = []
-        self._busy: dict[int, int] = {}  # worker -> task id it is running
-        self._next_task = 0
-
-    # -- lifetime -----------------------------------------------------------------------------
-    def __enter__(self) -> ProcessExecutor:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -104,6 +92,29 @@ class ProcessExecutor:
     ) -> None:
         self.close(wait=exc is None)
 
+
+def start_method() -> str:
+    """``fork`` where it is safe (Linux, no other Python thread), else ``spawn``."""
+    forced = os.environ.get("REESIM_START_METHOD")
+    if forced:
+        return forced
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
+class ProcessExecutor(Pool):
+    """Runs work in `workers` local processes (see the module docstring)."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.method = ""
+        self._procs: list[Any] = []
+        self._conns: list[Connection] = []
+        self._busy: dict[int, int] = {}  # worker -> task id it is running
+        self._next_task = 0
+
+    # -- lifetime -----------------------------------------------------------------------------
     @property
     def started(self) -> bool:
         return bool(self._procs)

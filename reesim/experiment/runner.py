@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reesim import __version__
 from reesim.errors import SimulationError
 from reesim.experiment.batches import (  # noqa: F401 - re-exported: the runner's vocabulary
     Batch,
@@ -37,9 +36,11 @@ from reesim.experiment.batches import (  # noqa: F401 - re-exported: the runner'
 )
 from reesim.experiment.executors import Executor, SerialExecutor
 from reesim.results.compare import PairFold
-from reesim.results.metrics import Months, ReplicationMetrics
+from reesim.results.metrics import ReplicationMetrics
+from reesim.results.months import Months
 from reesim.results.result import IndexRange, Provenance, ResultFold, RunResult, TimelineEntry
 from reesim.scenario.load import ResolvedScenario
+from reesim.version import __version__
 
 Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all)."""

@@ -35,7 +35,6 @@ import math
 import os
 import shlex
 import tempfile
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -44,17 +43,23 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from reesim import __version__
 from reesim.errors import UsageError
 from reesim.experiment.batches import BatchOutcome
-from reesim.experiment.design import Design, sobol_indices, yaml_flow
+from reesim.experiment.design import Design, sobol_indices
 from reesim.experiment.sweepfile import SweepPlan
+from reesim.experiment.sweepsummary import (
+    STATS,
+    SobolRow,
+    SweepOutcome,
+    SweepPoint,
+    SweepSummary,
+)
 from reesim.results.io import atomic_write_text
-from reesim.results.stats import CONFIDENCE, mean_intervals
+from reesim.scenario.yamlsource import flow_text
+from reesim.version import __version__
 
 FORMAT = 1
 MANIFEST = "sweep.json"
@@ -72,40 +77,6 @@ METADATA_KEY = b"reesim"
 FACTORS_KEY = b"reesim.factor_columns"
 """Schema-metadata key listing a part's factor columns (JSON), which are not KPIs."""
 RESERVED = ("point", "replication", "seed", "point_key", "events", "error")
-STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
-ROWS_PER_CHUNK = 200_000
-"""Replication rows read at once when summarising points."""
-
-
-@dataclass(frozen=True)
-class SobolRow:
-    kpi: str
-    factor: str
-    path: str
-    s1: float
-    s1_conf: float
-    st: float
-    st_conf: float
-    rank: int
-
-
-@dataclass
-class SweepOutcome:
-    out_dir: Path
-    points: int
-    replications: int
-    done: int
-    failed: int
-    ran: int
-    wall_s: float
-    status: str
-    kpis: list[str] = field(default_factory=list)
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    """The first few failures (point, replication, seed, error, replay)."""
-    sensitivity: list[SobolRow] = field(default_factory=list)
-    sensitivity_skipped: dict[str, str] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    """What resuming found wrong (corrupt parts, by file)."""
 
 
 # --- parts ------------------------------------------------------------------------------------
@@ -326,10 +297,15 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise UsageError(f"expected a readable sweep manifest at {path}, got {err}") from None
+    except json.JSONDecodeError as err:
+        raise UsageError(
+            f"{path}:{err.lineno}:{err.colno}: expected a sweep manifest (JSON), got "
+            f"{err.msg} (a truncated or damaged file)"
+        ) from None
+    except (OSError, ValueError) as err:  # unreadable, or not text
+        raise UsageError(f"{path}: expected a sweep manifest (JSON), got {err}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UsageError(f"expected a sweep manifest of format {FORMAT} at {path}")
+        raise UsageError(f"{path}: expected a sweep manifest of format {FORMAT}")
     return data
 
 
@@ -510,50 +486,6 @@ def provenance_of(plan: SweepPlan) -> dict[str, Any]:
     }
 
 
-def column_stats(
-    matrix: np.ndarray,
-    confidence: float = CONFIDENCE,
-    low: np.ndarray | None = None,
-    high: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
-    """`results.stats.summarize` for each column of a (replications x KPIs) matrix, or of each
-    matrix in a (points x replications x KPIs) stack, at once; NaN marks a replication where a
-    KPI does not apply. `low` and `high` are each KPI's bounds (default 0 and +inf), dropped
-    where the data contradicts them, as for a run; the `interval` entry says which interval
-    each mean got (see `results.stats`)."""
-    x = np.asarray(matrix, dtype=float)
-    k = x.shape[-1]
-    low = np.zeros(k) if low is None else np.asarray(low, dtype=float)
-    high = np.full(k, np.inf) if high is None else np.asarray(high, dtype=float)
-    n = np.sum(~np.isnan(x), axis=-2)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        mean = np.nanmean(x, axis=-2)
-        std = np.where(n > 1, np.nanstd(x, axis=-2, ddof=1), 0.0)
-        std = np.where(std <= 1e-12 * np.maximum(1.0, np.abs(mean)), 0.0, std)
-        p5, p50, p95 = np.nanpercentile(x, [5, 50, 95], axis=-2)
-        lowest, highest = np.nanmin(x, axis=-2), np.nanmax(x, axis=-2)
-        ones = np.sum(x == 1.0, axis=-2)
-        binary = np.all(np.isnan(x) | (x == 0.0) | (x == 1.0), axis=-2)
-    lo_b = np.where(lowest < low, -np.inf, np.broadcast_to(low, mean.shape))
-    hi_b = np.where(highest > high, np.inf, np.broadcast_to(high, mean.shape))
-    ci_low, ci_high, method = mean_intervals(mean, std, n, ones, binary, lo_b, hi_b, confidence)
-    ci_low = np.where(n > 0, ci_low, np.nan)
-    ci_high = np.where(n > 0, ci_high, np.nan)
-    std = np.where(n > 0, std, np.nan)
-    return {
-        "mean": mean,
-        "std": std,
-        "ci_low": ci_low,
-        "ci_high": ci_high,
-        "p5": p5,
-        "p50": p50,
-        "p95": p95,
-        "n": n.astype(float),
-        "interval": method,
-    }
-
-
 def _replay(plan: SweepPlan, point: int, replication: int, seed: int) -> str:
     sets = " ".join(f"--set {shlex.quote(o)}" for o in plan.overrides(point))
     return f"reesim run {shlex.quote(plan.base.path)} {sets} --seed {seed} --replay {replication}"
@@ -599,7 +531,7 @@ def _factor_columns(design: Design) -> list[tuple[str, pa.Array]]:
         elif all(isinstance(v, str) for v in values):
             arr = pa.array(values, pa.string())
         else:
-            arr = pa.array([yaml_flow(v) for v in values], pa.string())
+            arr = pa.array([flow_text(v) for v in values], pa.string())
         out.append((f.name, arr))
     return out
 
@@ -651,23 +583,6 @@ def _sensitivity(
     outcome.sensitivity = rows
 
 
-def ranked_points(
-    out: Path, kpi: str, k: int = 5
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The `k` points with the highest and the lowest mean of `kpi` (points where it is
-    undefined left out)."""
-    table = pq.read_table(out / "points.parquet")
-    column = f"{kpi}.mean"
-    if column not in table.column_names:
-        raise UsageError(f"expected a KPI of this sweep for --sort-by, got {kpi!r}")
-    table = table.filter(pc.invert(pc.is_nan(table[column])))
-    table = table.sort_by([(column, "descending"), ("point", "ascending")])
-    rows = table.to_pylist()
-    top = rows[:k]
-    bottom = list(reversed(rows[-k:])) if len(rows) > k else []
-    return top, [r for r in bottom if r not in top]
-
-
 def read_replications(out: Path) -> pa.Table:
     """All per-replication rows, sorted (for tests and small sweeps: this one does hold them)."""
     parts = _part_files(out / PARTS)
@@ -686,6 +601,8 @@ class PointsTable:
     columns: dict[str, list[Any]]
     """``<factor name>`` and ``<kpi>.<stat>`` -> one value per point."""
     kpis: tuple[str, ...]
+    manifest: dict[str, Any] = field(default_factory=dict)
+    """sweep.json as read."""
 
 
 def read_points_long(out: Path) -> dict[str, list[Any]]:
@@ -698,15 +615,24 @@ def read_points_long(out: Path) -> dict[str, list[Any]]:
 
 
 def read_points(out: Path) -> PointsTable:
-    """The per-point summaries of the sweep in `out`; UsageError if it is not a finished sweep."""
+    """The per-point summaries of the sweep in `out`; UsageError if it is not a finished sweep
+    (or its files are not as reesim wrote them)."""
     manifest = _read_manifest(out / MANIFEST)
     if manifest is None or not (out / "points.parquet").is_file():
         raise UsageError(
             f"expected a sweep directory with {MANIFEST} and points.parquet, got {str(out)!r}"
         )
-    design = Design.from_dict(manifest["design"])
-    columns = pq.read_table(out / "points.parquet").to_pydict()
-    factor_names = {f.name for f in design.factors}
+    try:
+        design = Design.from_dict(manifest["design"])
+        columns = pq.read_table(out / "points.parquet").to_pydict()
+        factor_names = {f.name for f in design.factors}
+        missing = [c for c in ("point", *factor_names) if c not in columns]
+        if missing:
+            raise ValueError(f"no column {missing[0]!r} in points.parquet")
+    except (KeyError, TypeError, ValueError, OSError, pa.ArrowException) as err:
+        raise UsageError(
+            f"{out}: expected a sweep directory as reesim sweep writes it, got {err}"
+        ) from None
     not_kpis = {
         *factor_names,
         *(f"{n}.{part}" for n in factor_names for part in ("value", "unit")),
@@ -715,4 +641,57 @@ def read_points(out: Path) -> PointsTable:
         "failed",
     }
     kpis = tuple(dict.fromkeys(c.rsplit(".", 1)[0] for c in columns if c not in not_kpis))
-    return PointsTable(tuple((f.name, f.path) for f in design.factors), columns, kpis)
+    return PointsTable(tuple((f.name, f.path) for f in design.factors), columns, kpis, manifest)
+
+
+def read_sweep(out: Path) -> SweepSummary:
+    """The finished sweep in `out` as plain data (what reports and charts are made from):
+    points.parquet's points, sweep.json's manifest and sensitivity.csv's Sobol indices;
+    UsageError naming what is missing or damaged."""
+    table = read_points(out)
+    names = [name for name, _ in table.factors]
+    columns = table.columns
+    points = []
+    for i in range(len(columns["point"])):
+        values = {n: columns[n][i] for n in names}
+        stats = {
+            k: {s: _nan_for_none(columns[f"{k}.{s}"][i]) for s in STATS if f"{k}.{s}" in columns}
+            for k in table.kpis
+        }
+        written = {n: str(_csv(v)) for n, v in values.items()}
+        points.append(SweepPoint(int(columns["point"][i]), written, values, stats))
+    return SweepSummary(
+        str(out),
+        table.manifest,
+        tuple(names),
+        tuple(path for _, path in table.factors),
+        table.kpis,
+        tuple(points),
+        _read_sensitivity(out / "sensitivity.csv"),
+    )
+
+
+def _read_sensitivity(path: Path) -> tuple[SobolRow, ...]:
+    """sensitivity.csv as `_sensitivity` writes it (none for designs other than Sobol)."""
+    if not path.is_file():
+        return ()
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        return tuple(
+            SobolRow(
+                r["kpi"],
+                r["factor"],
+                r["path"],
+                float(r["S1"]),
+                float(r["S1_conf"]),
+                float(r["ST"]),
+                float(r["ST_conf"]),
+                int(r["rank"]),
+            )
+            for r in rows
+        )
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise UsageError(
+            f"{path}: expected Sobol indices as reesim sweep writes them, got {err}"
+        ) from None

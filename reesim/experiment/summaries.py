@@ -2,9 +2,9 @@
 
 Each finished replication (from a task that just ran, or from a part on disk when a sweep
 resumes) is added to its point. A point's KPI values are held only until all of its
-replications are in; the point is then summarised (`store.column_stats`: the same intervals
-as a run, see `reesim.results.stats`) and its values dropped. So the parent holds the points
-in progress (bounded by the tasks in flight) and one summary row per finished point, whatever
+replications are in; the point is then summarised (`results.stats.summarize_columns`: the
+same intervals as a run) and its values dropped. So the parent holds the
+points in progress (bounded by the tasks in flight) and one summary row per finished point, whatever
 the number of replications. A replication already added (a duplicate row, e.g. in a part a
 crashed writer left behind) is ignored, so a point's n never counts a replication twice.
 
@@ -22,17 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from reesim.experiment.store import (
-    STATS,
-    SweepOutcome,
     _replay,
     _sensitivity,
-    column_stats,
     provenance_of,
     write_points,
 )
 from reesim.experiment.sweepfile import SweepPlan
+from reesim.experiment.sweepsummary import STATS, SweepOutcome
 from reesim.results.io import atomic_write_text
-from reesim.results.stats import kpi_bounds
+from reesim.results.stats import kpi_bounds, summarize_columns
 
 FAILURE_EXAMPLES = 5
 
@@ -92,7 +90,7 @@ class PointSummaries:
             )
             horizon = self.horizon_of(point)
             bounds = [kpi_bounds(n, horizon) for n in names]
-            found = column_stats(
+            found = summarize_columns(
                 matrix,
                 low=np.array([b.low for b in bounds]),
                 high=np.array([b.high for b in bounds]),

@@ -33,7 +33,6 @@ from reesim.experiment.store import (
     MANIFEST,
     PARTS,
     DirectoryLock,
-    SweepOutcome,
     _check_resume,
     _clear,
     _new_manifest,
@@ -46,6 +45,7 @@ from reesim.experiment.store import (
 )
 from reesim.experiment.summaries import PointSummaries
 from reesim.experiment.sweepfile import SweepPlan
+from reesim.experiment.sweepsummary import SweepOutcome
 
 
 @dataclass(frozen=True)
@@ -326,3 +326,25 @@ class _Run:
             "done": self.done_count,
             "failed": self.failed,
         }
+
+
+def check_sort_by(plan: SweepPlan, kpi: str) -> None:
+    """Refuse an unknown --sort-by before the sweep runs: the KPI names come from one
+    replication of the base scenario (every replication yields the same names)."""
+    import difflib
+    from fnmatch import fnmatchcase
+
+    from reesim.experiment.batches import probe
+
+    metrics = probe(plan.base, plan.seed)
+    if metrics is None:
+        return
+    names = list(metrics.kpis)
+    kept = [n for n in names if not plan.kpis or any(fnmatchcase(n, k) for k in plan.kpis)]
+    if kpi not in kept:
+        close = difflib.get_close_matches(kpi, kept, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise UsageError(
+            f"--sort-by: expected a KPI of this sweep, got {kpi!r}{hint}; there are: "
+            + ", ".join(kept)
+        )

@@ -47,15 +47,15 @@ from reesim.experiment.design import (
     expand,
     point_key,
     point_seed,
-    yaml_flow,
 )
 from reesim.limits import MAX_REPLICATIONS, MAX_SEED
+from reesim.scenario.base import Model
+from reesim.scenario.dotted import Key, dotted
 from reesim.scenario.load import ResolvedScenario, resolve
 from reesim.scenario.numbers import Bounded
 from reesim.scenario.paths import parse_dotted
-from reesim.scenario.problems import dotted, problems_from_validation
-from reesim.scenario.schema import Model
-from reesim.scenario.yamlsource import Document, Key, parse_scalar, read_document
+from reesim.scenario.problems import problems_from_validation
+from reesim.scenario.yamlsource import Document, flow_text, parse_scalar, read_document
 
 CACHE_BYTES = 256 * 2**20
 """Memory for resolved points kept from validation for the run, estimated as 4x the pickled
@@ -233,7 +233,7 @@ def load_sweep(path: str | Path, doc: Document | None = None) -> SweepPlan:
         keys = ", ".join(sorted(SCENARIO_KEYS))
         message = f"expected a scenario file (a mapping with {keys}), got a file with none of them"
         raise ScenarioError([at(("scenario",), message)])
-    base_sets = tuple(f"{p}={yaml_flow(v)}" for p, v in sweep.set.items())
+    base_sets = tuple(f"{p}={flow_text(v)}" for p, v in sweep.set.items())
     set_origins = tuple(origin(("set", p)) for p in sweep.set)
     base = _resolve_base(base_doc, base_sets, set_origins)
     if sweep.factors is None:
@@ -486,7 +486,7 @@ def check_points(plan: SweepPlan) -> None:
 
 
 def _at_points(points: list[int], plan: SweepPlan) -> str:
-    values = ", ".join(f"{n}={yaml_flow(v)}" for n, v in plan.design.values(points[0]).items())
+    values = ", ".join(f"{n}={flow_text(v)}" for n, v in plan.design.values(points[0]).items())
     if len(points) == plan.points and plan.points > 1:
         return f"at all {plan.points} points, e.g. point 0: {values}"
     more = f" and {len(points) - 1} more" if len(points) > 1 else ""

@@ -59,12 +59,6 @@ class Prior:
             return math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
         return lo + u * (hi - lo)
 
-    def unit_of(self, x: float) -> float:
-        lo, hi = self.axis.low, self.axis.high
-        if self.log:
-            return (math.log(x) - math.log(lo)) / (math.log(hi) - math.log(lo))
-        return (x - lo) / (hi - lo)
-
 
 def priors(uncertainties: dict[str, Uncertainty], only: Sequence[str] = ()) -> list[Prior]:
     chosen = [n for n in uncertainties if not only or n in only]
@@ -90,8 +84,8 @@ class Job:
 
 def simulate_job(job: Job) -> np.ndarray:
     """(replications x observations) simulated values at one parameter value."""
-    from reesim.experiment.runner import simulate_and_measure
-    from reesim.results.metrics import Months
+    from reesim.experiment.batches import simulate_and_measure
+    from reesim.results.months import Months
 
     scenario = job.resolved.scenario
     months = Months.covering(scenario.start, scenario.horizon_days).labels
@@ -152,9 +146,6 @@ class Calibration:
     def overrides_at(self, theta: np.ndarray) -> list[str]:
         return [p.axis.override(p.value(float(u))) for p, u in zip(self.priors, theta, strict=True)]
 
-    def median_overrides(self) -> list[str]:
-        return [p.axis.override(self.summary(i)[3]) for i, p in enumerate(self.priors)]
-
 
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> list[float]:
     order = np.argsort(x)
@@ -169,7 +160,8 @@ def distances(
     """Distance of each simulated row (mean over replications per observation) to the data."""
     z = (sim - observed) / scales
     z = z[:, fitted]
-    return np.sum(z * z, axis=1) if kind == "squared" else np.sum(np.abs(z), axis=1)
+    distance: np.ndarray = np.sum(z * z, axis=1) if kind == "squared" else np.sum(np.abs(z), axis=1)
+    return distance
 
 
 def abc_smc(

@@ -130,18 +130,22 @@ def _eval(node: Node, columns: Mapping[str, Sequence[Any]], text: str) -> np.nda
     if isinstance(node, Logic):
         left = _eval(node.left, columns, text).astype(bool)
         right = _eval(node.right, columns, text).astype(bool)
-        return left & right if node.op == "and" else left | right
+        both: np.ndarray = left & right if node.op == "and" else left | right
+        return both
     if isinstance(node, Cmp):
         with np.errstate(invalid="ignore"):
             return _CMP[node.op](_eval(node.left, columns, text), _eval(node.right, columns, text))
     if isinstance(node, Arith):
         a, b = _eval(node.left, columns, text), _eval(node.right, columns, text)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[node.op]
+            value: np.ndarray = {"+": a + b, "-": a - b, "*": a * b, "/": a / b}[node.op]
+            return value
     if isinstance(node, Func):
         args = [_eval(a, columns, text) for a in node.args]
         if node.fn == "abs":
-            return np.abs(args[0])
+            absolute: np.ndarray = np.abs(args[0])
+            return absolute
         stacked = np.vstack(args)
-        return stacked.min(axis=0) if node.fn == "min" else stacked.max(axis=0)
+        extreme: np.ndarray = stacked.min(axis=0) if node.fn == "min" else stacked.max(axis=0)
+        return extreme
     raise GateError(f"expected a condition, got {text[node.start : node.end]!r}", node.start)

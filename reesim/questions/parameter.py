@@ -43,9 +43,9 @@ class Axis:
         return f"{number}{self.space}{self.unit}"
 
     def override(self, x: float) -> str:
-        from reesim.experiment.design import yaml_flow
+        from reesim.scenario.yamlsource import flow_text
 
-        return f"{self.path}={yaml_flow(self.text(x))}"
+        return f"{self.path}={flow_text(self.text(x))}"
 
     def days(self, x: float) -> float | None:
         """`x` in calendar days when the unit is a calendar duration, else None."""

@@ -29,9 +29,8 @@ from typing import Literal
 
 import numpy as np
 
-from reesim.errors import ScenarioError
 from reesim.results.gates import Cmp, GateError, Num, Ref, Scale, bind, parse
-from reesim.results.gates.checks import Origin, problem
+from reesim.results.gates.checks import parse_options
 from reesim.results.intervals import upper_bound
 
 TARGET_STATS = ("mean", "p5", "p50", "p95")
@@ -94,16 +93,7 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 def parse_targets(texts: Sequence[str], units: Mapping[str, str]) -> list[Target]:
     """Targets from ``--target`` options, bound to the KPIs in `units` (name -> unit);
     ScenarioError lists every malformed one at once, with a caret where it goes wrong."""
-    targets, problems = [], []
-    for i, text in enumerate(texts, start=1):
-        origin = Origin(f"--target[{i}]", inline=True)
-        try:
-            targets.append(_target(text, units))
-        except GateError as err:
-            problems.append(problem(text, origin, err))
-    if problems:
-        raise ScenarioError(problems)
-    return targets
+    return parse_options(texts, "--target", lambda text, _origin: _target(text, units))
 
 
 def _target(text: str, units: Mapping[str, str]) -> Target:

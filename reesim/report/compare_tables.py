@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rich import box
@@ -18,39 +17,18 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from reesim import __version__
 from reesim.report.fit import Col, FittedTable
 from reesim.report.tables import fmt, interval_text
 from reesim.report.words import counted
 from reesim.results.compare import Comparison, KpiComparison, Pairing, describe_replications
+from reesim.results.comparison import Compared
 from reesim.results.gates import GateOutcome, GateReport, Observation
-from reesim.results.inputs_diff import ABSENT, UNKNOWN, InputChange
-from reesim.results.result import RunResult
+from reesim.results.inputs_diff import ABSENT, UNKNOWN
 from reesim.results.stats import Summary
+from reesim.version import __version__
 
 JSON_FORMAT = "reesim-compare"
 JSON_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Compared:
-    """Everything a comparison report shows."""
-
-    labels: tuple[str, ...]
-    """One per scenario, baseline first."""
-    sources: tuple[str, ...]
-    """What the user named: a scenario file or a saved result."""
-    results: tuple[RunResult, ...]
-    comparisons: tuple[Comparison, ...]
-    """Each candidate (labels[1:]) against the baseline."""
-    inputs: tuple[InputChange, ...]
-    kpis: tuple[str, ...]
-    """The KPI rows to show, in order."""
-    gates: GateReport | None = None
-
-    @property
-    def missing_inputs(self) -> tuple[str, ...]:
-        return tuple(lab for lab, r in zip(self.labels, self.results, strict=True) if not r.inputs)
 
 
 # --- words and numbers ------------------------------------------------------------------------
@@ -145,6 +123,18 @@ def gates_summary(report: GateReport) -> str:
     if failed == 0:
         return f"all {total} gate checks passed"
     return f"{failed} of {total} gate checks failed"
+
+
+def gate_failures(compared: Compared) -> str:
+    """What a failed gate's error says: how many failed, then each with its numbers."""
+    report = compared.gates
+    if report is None:
+        return ""
+    lines = [gates_summary(report) + ":"]
+    for o in report.failed:
+        where = f" [{o.candidate}]" if len(compared.comparisons) > 1 else ""
+        lines.append(f"  {o.gate.name}{where}: {outcome_numbers(o)}")
+    return "\n".join(lines)
 
 
 def footnote(compared: Compared) -> str:

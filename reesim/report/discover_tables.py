@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from reesim.questions.prim import Box, Inputs, Limit, Trajectory, limit_text
+from reesim.questions.prim import Box, Inputs, Trajectory, limit_text
 
 
 def _fmt(x: float) -> str:
@@ -74,7 +74,3 @@ def leaves_table(inputs: Inputs, boxes: Sequence[Box]) -> RenderableType:
     for i, b in enumerate(boxes, start=1):
         parts.append(box_table(inputs, b, f"leaf {i}"))
     return Group(*parts) if parts else Text("no leaf where most points meet the condition")
-
-
-def limits_of(inputs: Inputs, limits: Sequence[Limit]) -> dict[str, str]:
-    return {inputs.names[i]: limit_text(limit, _fmt) for i, limit in enumerate(limits)}

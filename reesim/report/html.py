@@ -21,13 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reesim import __version__
+from reesim.experiment.sweepsummary import SweepSummary
 from reesim.report import plots
 from reesim.report.tables import fmt, mean_ci
 from reesim.report.words import counted
 from reesim.results.io import atomic_write_text
 from reesim.results.names import kpi_unit
 from reesim.results.result import Kpi, RunResult
+from reesim.version import __version__
 
 CSS = """
 :root { --ink: #1d2430; --muted: #5c6675; --rule: #d9dde3; --accent: #1f77b4; --bad: #b8281f; }
@@ -138,7 +139,7 @@ def page(title: str, lead: str, sections: Sequence[Section]) -> str:
     body = "\n".join(
         section.render(id=s.id, name=s.name, content=_markup(s.html)) for s in sections
     )
-    return env.from_string(TEMPLATE).render(
+    page_html: str = env.from_string(TEMPLATE).render(
         title=title,
         lead=lead,
         css=_markup(CSS),
@@ -147,6 +148,7 @@ def page(title: str, lead: str, sections: Sequence[Section]) -> str:
         version=__version__,
         created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
+    return page_html
 
 
 # --- charts ------------------------------------------------------------------------------------
@@ -512,7 +514,7 @@ def comparison_report(runs: plots.Labelled, patterns: Sequence[str] = plots.DEFA
     return page("reesim: comparison", lead, sections)
 
 
-def sweep_report(sweep: plots.Sweep, patterns: Sequence[str] = ()) -> str:
+def sweep_report(sweep: SweepSummary, patterns: Sequence[str] = ()) -> str:
     """A sweep directory: its base scenario with the overrides every point shares, the design,
     the design points at both ends of the first chosen KPI with every chosen KPI beside them,
     the Sobol indices, and the sweep charts."""
@@ -544,11 +546,11 @@ def sweep_report(sweep: plots.Sweep, patterns: Sequence[str] = ()) -> str:
         )
     charts = plots.sweep_charts(sweep, patterns)
     sections.append(Section("charts", "Charts", figures_html(charts, CAPTIONS)))
-    name = str(sweep.manifest.get("name") or Path(sweep.path).name)
+    name = sweep.name or Path(sweep.path).name
     return page(f"reesim sweep: {name}", f"Sweep directory {sweep.path}.", sections)
 
 
-def _sweep_html(sweep: plots.Sweep) -> str:
+def _sweep_html(sweep: SweepSummary) -> str:
     """The base scenario (path, name, SHA-256), its `set:` overrides, the command or file that
     made the sweep, and the design: what every point shares, then what varies."""
     m = sweep.manifest
@@ -583,7 +585,7 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _points_html(sweep: plots.Sweep, kpi: str, kpis: Sequence[str] = (), each_end: int = 10) -> str:
+def _points_html(sweep: SweepSummary, kpi: str, kpis: Sequence[str] = (), each_end: int = 10) -> str:
     """Points ordered by `kpi`'s mean (both ends when there are many), with the mean and 95%
     interval of every KPI in `kpis` (units in the headers)."""
     shown_kpis = list(dict.fromkeys([kpi, *kpis]))

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from reesim.files import atomic_write_bytes, atomic_write_text, read_input
+from reesim.errors import Problem, ResultError, ScenarioError
+from reesim.files import FileProblem, atomic_write_bytes, atomic_write_text, read_input
 from reesim.results.names import is_daily
 from reesim.results.result import RunResult, Series
 
@@ -23,6 +24,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "read_result",
+    "read_results",
     "result_bytes",
     "series_csv",
     "to_csv",
@@ -131,23 +133,46 @@ SAVED_RESULT = "a result saved by 'reesim run -o'"
 
 
 def read_result(path: str | Path) -> RunResult:
-    """A result saved as JSON; FileProblem if the file cannot be read, json.JSONDecodeError if
-    it is not JSON, ValueError ('expected a result saved by ...') if it is not a result."""
-    data = json.loads(read_input(path, "a result JSON file (reesim run -o)", MAX_RESULT_BYTES))
+    """A result saved as JSON; `ResultError` (exit 2) naming the file and what is wrong with it:
+    unreadable, not JSON (with line and column), or not a result reesim wrote."""
+    source = str(path)
+    try:
+        data = json.loads(read_input(path, "a result JSON file (reesim run -o)", MAX_RESULT_BYTES))
+    except FileProblem as err:
+        raise ResultError(source, str(err)) from None
+    except json.JSONDecodeError as err:
+        raise ResultError(source, f"expected JSON, got {err.msg}", err.lineno, err.colno) from None
+    except (ValueError, RecursionError) as err:  # not text, or nested beyond any result
+        raise ResultError(source, f"expected {SAVED_RESULT}, got {type(err).__name__}") from None
     if not isinstance(data, dict):
-        raise ValueError(f"expected {SAVED_RESULT}, got JSON that is not an object")
+        raise ResultError(source, f"expected {SAVED_RESULT}, got JSON that is not an object")
     try:
         result = RunResult.from_dict(data)
         _check_shape(result)
     except ValueError as err:
-        if str(err).startswith("expected"):
-            raise
-        raise ValueError(f"expected {SAVED_RESULT}, got {err}") from None
+        said = str(err)
+        raise ResultError(
+            source, said if said.startswith("expected") else f"expected {SAVED_RESULT}, got {said}"
+        ) from None
     except KeyError as err:
-        raise ValueError(f"expected {SAVED_RESULT}, got no {err} in it") from None
+        raise ResultError(source, f"expected {SAVED_RESULT}, got no {err} in it") from None
     except (TypeError, AttributeError, IndexError, OverflowError) as err:
-        raise ValueError(f"expected {SAVED_RESULT}, got a malformed one ({err})") from None
+        raise ResultError(source, f"expected {SAVED_RESULT}, got a malformed one ({err})") from None
     return result
+
+
+def read_results(paths: Sequence[str | Path]) -> list[RunResult]:
+    """Every saved result, or one `ScenarioError` listing every file that cannot be read."""
+    results: list[RunResult] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            results.append(read_result(path))
+        except ResultError as err:
+            problems += err.problems
+    if problems:
+        raise ScenarioError(problems)
+    return results
 
 
 _MONTH = re.compile(r"\d{4}-\d{2}")
@@ -162,6 +187,10 @@ def _check_shape(r: RunResult) -> None:
         raise TypeError("no replication_indices")
     if not _is_int(r.provenance.root_seed):
         raise TypeError("a root_seed that is not a whole number")
+    p = r.provenance
+    texts = (p.reesim_version, p.scenario_name, p.scenario_path, p.scenario_sha256, p.created_utc)
+    if not all(isinstance(t, str) for t in (*texts, *p.overrides)):
+        raise TypeError("a reesim version, scenario name, path, sha256, overrides or creation time that is not text")
     if not r.months or not all(isinstance(m, str) and _MONTH.fullmatch(m) for m in r.months):
         raise TypeError("months that are not YYYY-MM")
     for m in r.months:
@@ -174,6 +203,10 @@ def _check_shape(r: RunResult) -> None:
         if len(k.values) not in (0, n) or not isinstance(k.unit, str):
             raise TypeError(f"KPI {k.name!r} without one value per replication")
         sm = k.summary
+        if not (_is_int(sm.n) and 0 <= sm.n <= n) or not (
+            sm.ones is None or (_is_int(sm.ones) and 0 <= sm.ones <= sm.n)
+        ):
+            raise TypeError(f"KPI {k.name!r} with n or ones that is not a count of replications")
         if not _plausible(
             (*k.values, sm.mean, sm.std, sm.ci_low, sm.ci_high, sm.p5, sm.p50, sm.p95)
         ):

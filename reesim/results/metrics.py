@@ -21,48 +21,18 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
 from itertools import accumulate
 
 import numpy as np
 
 from reesim.engine.recorder import FULL, STOPPED, Decision, FirmTrace, RunRecords, Shipment
+from reesim.results.months import Months
 from reesim.results.names import DAILY
 from reesim.scenario.schema import Scenario
 
 KG_PER_T = 1000.0
 OVERALL = "all"
 """The destination name of the approval curve over every application."""
-
-
-@dataclass(frozen=True)
-class Months:
-    """Calendar months covering the horizon: labels and [start, end) in sim days."""
-
-    labels: tuple[str, ...]
-    starts: np.ndarray
-    ends: np.ndarray
-    end_days: tuple[float, ...] = ()  # `ends` as plain floats, for lookups one at a time
-
-    @staticmethod
-    @lru_cache(maxsize=64)
-    def covering(start: date, horizon_days: float) -> Months:
-        labels, starts, ends = [], [], []
-        year, month, day0 = start.year, start.month, 0.0
-        while day0 < horizon_days:
-            nxt = date(year + month // 12, month % 12 + 1, 1)
-            end = min(float((nxt - start).days), horizon_days)
-            labels.append(f"{year:04d}-{month:02d}")
-            starts.append(day0)
-            ends.append(end)
-            year, month, day0 = nxt.year, nxt.month, end
-        return Months(tuple(labels), np.asarray(starts), np.asarray(ends), tuple(ends))
-
-    def index(self, days: np.ndarray) -> np.ndarray:
-        """Month index of each time (times at or beyond the horizon get len(self))."""
-        idx = np.searchsorted(self.ends, days, side="right")
-        return np.minimum(idx, len(self.labels))
 
 
 @dataclass(frozen=True)
@@ -228,7 +198,8 @@ def _cover_days(stocks_kg: np.ndarray, rate: np.ndarray) -> np.ndarray:
     using = rate > 0
     if not np.any(using):
         return np.full(len(stocks_kg), np.nan)
-    return np.min(stocks_kg[:, using] / rate[using], axis=1)
+    cover: np.ndarray = np.min(stocks_kg[:, using] / rate[using], axis=1)
+    return cover
 
 
 def _cover_at(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -263,7 +234,8 @@ def _cover_at_many(trace: FirmTrace, cover: np.ndarray, times: np.ndarray) -> np
     defined = ~(np.isnan(c0) | np.isnan(c1))
     # Cover undefined at either end (nothing used): the state in force, as in `_cover_at`.
     step = np.subtract(c1, c0, out=np.zeros_like(c0), where=defined)
-    return np.where(defined, c0 + w * step, c0)
+    between: np.ndarray = np.where(defined, c0 + w * step, c0)
+    return between
 
 
 def _materials(

@@ -32,6 +32,7 @@ relative accuracy.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,11 +125,6 @@ def t_quantile(df: float, confidence: float = CONFIDENCE) -> float:
     return float(sps.t.ppf(0.5 + confidence / 2.0, df))
 
 
-def t_half_width(std: float, n: int, confidence: float = CONFIDENCE) -> float:
-    """Half-width of the t-interval of a mean; NaN below two observations."""
-    if n < 2:
-        return math.nan
-    return t_quantile(n - 1, confidence) * std / math.sqrt(n)
 
 
 def summarize(
@@ -173,6 +169,50 @@ def summarize_column(
         exact=c.values is not None,
         ones=ones,
     )
+
+
+def summarize_columns(
+    matrix: np.ndarray,
+    confidence: float = CONFIDENCE,
+    low: np.ndarray | None = None,
+    high: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """`summarize` for each column of a (replications x KPIs) matrix, or of each matrix in a
+    (points x replications x KPIs) stack, at once (a sweep summarises thousands of points); NaN marks a replication where a
+    KPI does not apply. `low` and `high` are each KPI's bounds (default 0 and +inf), dropped
+    where the data contradicts them, as for a run; the `interval` entry says which interval
+    each mean got (see `results.stats`)."""
+    x = np.asarray(matrix, dtype=float)
+    k = x.shape[-1]
+    low = np.zeros(k) if low is None else np.asarray(low, dtype=float)
+    high = np.full(k, np.inf) if high is None else np.asarray(high, dtype=float)
+    n = np.sum(~np.isnan(x), axis=-2)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(x, axis=-2)
+        std = np.where(n > 1, np.nanstd(x, axis=-2, ddof=1), 0.0)
+        std = np.where(std <= 1e-12 * np.maximum(1.0, np.abs(mean)), 0.0, std)
+        p5, p50, p95 = np.nanpercentile(x, [5, 50, 95], axis=-2)
+        lowest, highest = np.nanmin(x, axis=-2), np.nanmax(x, axis=-2)
+        ones = np.sum(x == 1.0, axis=-2)
+        binary = np.all(np.isnan(x) | (x == 0.0) | (x == 1.0), axis=-2)
+    lo_b = np.where(lowest < low, -np.inf, np.broadcast_to(low, mean.shape))
+    hi_b = np.where(highest > high, np.inf, np.broadcast_to(high, mean.shape))
+    ci_low, ci_high, method = mean_intervals(mean, std, n, ones, binary, lo_b, hi_b, confidence)
+    ci_low = np.where(n > 0, ci_low, np.nan)
+    ci_high = np.where(n > 0, ci_high, np.nan)
+    std = np.where(n > 0, std, np.nan)
+    return {
+        "mean": mean,
+        "std": std,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "p5": p5,
+        "p50": p50,
+        "p95": p95,
+        "n": n.astype(float),
+        "interval": method,
+    }
 
 
 def mean_interval(
@@ -251,10 +291,6 @@ def wilson_arrays(
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
-def _indicator_range(bounds: Bounds) -> bool:
-    """Wilson's interval is for proportions: a KPI whose range is [0, 1]. A count that was 0
-    or 1 in every replication so far is not a proportion (it could be 2 next time)."""
-    return bounds.low == 0.0 and bounds.high == 1.0
 
 
 def percentile_interval(

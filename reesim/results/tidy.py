@@ -16,7 +16,6 @@ API turns these into pandas DataFrames; Excel and CSV writers use them as they a
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -142,5 +141,3 @@ def provenance_rows(result: RunResult) -> list[Row]:
     return [{"field": k, "value": v} for k, v in fields]
 
 
-def is_missing(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)

@@ -306,7 +306,8 @@ class Empirical(_Dist):
         if self.weights is None:
             return np.full(len(self.values), 1 / len(self.values))
         weights = np.asarray(self.weights, dtype=np.float64)
-        return weights / weights.sum()
+        shares: np.ndarray[Any, np.dtype[np.float64]] = weights / weights.sum()
+        return shares
 
     def mean(self) -> float:
         return float(self.probabilities() @ np.asarray(self.values))
@@ -400,7 +401,8 @@ _NUMBER_DISTRIBUTION: TypeAdapter[Any] = TypeAdapter(NumberDistribution)
 
 def as_distribution(x: object) -> Distribution:
     """Validate `x` (a number, a raw mapping or a distribution) into a distribution."""
-    return _NUMBER_DISTRIBUTION.validate_python(x)
+    distribution: Distribution = _NUMBER_DISTRIBUTION.validate_python(x)
+    return distribution
 
 
 # Parameters that carry the distribution's dimension; cv and weights are ratios.

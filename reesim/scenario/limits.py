@@ -18,10 +18,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from reesim.scenario.distributions import DurationDistribution
+from reesim.scenario.dotted import Key
 from reesim.scenario.references import Found
 from reesim.scenario.schema import Scenario
 from reesim.scenario.units import CALENDAR_DAYS, MAX_KG, MAX_KG_PER_DAY, Duration, format_kg
-from reesim.scenario.yamlsource import Key
 
 MAX_USE_KG = MAX_KG
 """Most a firm may plan to use of one material over a whole run (one million tonnes): the

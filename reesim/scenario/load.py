@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reesim.errors import Problem, ScenarioError
+from reesim.scenario.dotted import Key
 from reesim.scenario.limits import check_limits
 from reesim.scenario.partial import partial_model
 from reesim.scenario.paths import (
@@ -40,7 +41,7 @@ from reesim.scenario.problems import problems_from_validation
 from reesim.scenario.references import Found, check_references
 from reesim.scenario.schema import Scenario
 from reesim.scenario.units import parse_magnitude
-from reesim.scenario.yamlsource import Document, Key, Mark, parse_document, read_document
+from reesim.scenario.yamlsource import Document, Mark, parse_document, read_document
 
 FIXED_ROOTS = frozenset(
     {

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reesim.scenario.problems import dotted, parse_dotted
-from reesim.scenario.yamlsource import Key, parse_scalar
+from reesim.scenario.dotted import Key, dotted, parse_dotted
+from reesim.scenario.yamlsource import parse_scalar
 
 __all__ = [
     "Key",

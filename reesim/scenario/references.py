@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from reesim.scenario.dotted import Key
 from reesim.scenario.schema import EXPORTS, WEEKDAYS, Scenario
-from reesim.scenario.yamlsource import Key
 
 Found = tuple[Key, str]
 

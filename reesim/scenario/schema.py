@@ -335,9 +335,6 @@ class Authority(Model):
         rule = self.controls.get(material, False)
         return rule if isinstance(rule, bool) else destination in rule
 
-    def outcome_for(self, destination: str, end_use: str, exporter: str = "") -> OutcomeRule:
-        return next(r for r in self.outcomes if r.matches(destination, end_use, exporter))
-
 
 class Need(Model):
     """A firm's use of one material: per unit produced, or a flat rate while producing."""

@@ -44,10 +44,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reesim.errors import Problem, ScenarioError
 from reesim.files import MAX_INPUT_BYTES, FileProblem, read_input
-from reesim.scenario.problems import dotted
-
-Key = tuple[str | int, ...]
-"""A path into a document: mapping keys (str) and list indexes (int)."""
+from reesim.scenario.dotted import Key, dotted
 
 MAX_VALUES = 100_000
 """Most values a document may expand to (aliases and merge keys can multiply a small file
@@ -151,6 +148,34 @@ def _kind_of_scalar(tag: str) -> str:
     """What a scalar is, without its text: a top level that is not a mapping is often some
     other file entirely (/etc/passwd), whose contents must not be echoed."""
     return "text" if tag == _TAG + "str" else "a single value"
+
+
+class _FlowDumper(yaml.SafeDumper):
+    """One line of flow-style YAML; text that cannot stand plain, and every text key, is
+    double-quoted (as JSON would quote it), so values read the same in any context."""
+
+    def choose_scalar_style(self) -> str:
+        style: str = super().choose_scalar_style()
+        text = self.event is not None and self.event.tag == _TAG + "str"  # type: ignore[attr-defined]
+        return "" if style == "" and not (text and self.simple_key_context) else '"'
+
+
+def flow_text(value: Any) -> str:
+    """`value` as one line of YAML that `parse_scalar` reads back as an equal value: how a
+    factor value is written in a ``--set`` override, a saved design and messages
+    (``30wd``, ``0.1``, ``[us, de]``, ``"yes"``)."""
+    try:
+        text = yaml.dump(
+            value,
+            Dumper=_FlowDumper,
+            default_flow_style=True,
+            width=float("inf"),
+            allow_unicode=True,
+            sort_keys=False,
+        )
+    except yaml.YAMLError:
+        raise ValueError(f"expected plain YAML data, got {type(value).__name__}") from None
+    return text.removesuffix("\n...\n").rstrip("\n")
 
 
 def parse_scalar(text: str, source: str = "--set") -> Any:

@@ -15,9 +15,8 @@ Comparisons take their differences from `reesim.results.compare`: paired replica
 replication when two results share root seed and replication indices (common random numbers),
 Welch's interval otherwise.
 
-Sweeps are read from a sweep output directory (`read_sweep`): ``sweep.json`` (manifest),
-``points.csv`` (or ``points.parquet``) with one row per design point, and ``sensitivity.csv``
-for Sobol designs. The layout accepted is documented at `read_sweep`.
+Sweep charts take a `reesim.experiment.sweepsummary.SweepSummary`: the store reads a sweep
+directory (`reesim.experiment.store.read_sweep`); nothing here reads files.
 """
 
 from reesim.report.plots.common import (
@@ -58,13 +57,7 @@ from reesim.report.plots.result import (
     stop_shares,
 )
 from reesim.report.plots.sweep import (
-    META_COLUMNS,
-    STATS,
-    SobolIndex,
-    Sweep,
-    SweepPoint,
     factor_axis,
-    read_sweep,
     sobol_chart,
     sweep_charts,
     sweep_factor_chart,
@@ -78,16 +71,11 @@ __all__ = [
     "COLORS",
     "DEFAULT_FOREST",
     "EVENT_COLOR",
-    "META_COLUMNS",
     "PIPELINE",
-    "STATS",
     "STOP_COLOR",
     "Chart",
     "Labelled",
     "Series",
-    "SobolIndex",
-    "Sweep",
-    "SweepPoint",
     "compare_cover_chart",
     "compare_exports_chart",
     "compare_lost_production_chart",
@@ -108,7 +96,6 @@ __all__ = [
     "month_mids",
     "palette",
     "pipeline_chart",
-    "read_sweep",
     "result_charts",
     "save",
     "save_all",

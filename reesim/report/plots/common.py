@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reesim.results.months import month_start, next_month
 from reesim.results.result import RunResult, Series, TimelineEntry
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def start_date(result: RunResult) -> date:
     if result.timeline:
         e = result.timeline[0]
         return date.fromisoformat(e.date) - timedelta(days=e.day)
-    return date.fromisoformat(f"{result.months[0]}-01")
+    return month_start(result.months[0])
 
 
 def end_date(result: RunResult) -> date:
@@ -116,12 +117,7 @@ def end_date(result: RunResult) -> date:
             return start + timedelta(days=math.ceil(parse_duration(horizon).calendar_days()))
         except (ValueError, OverflowError):
             pass
-    return _next_month(result.months[-1])
-
-
-def _next_month(label: str) -> date:
-    year, month = (int(p) for p in label.split("-"))
-    return date(year + month // 12, month % 12 + 1, 1)
+    return next_month(month_start(result.months[-1]))
 
 
 def month_bounds(result: RunResult) -> list[tuple[date, date]]:
@@ -129,8 +125,8 @@ def month_bounds(result: RunResult) -> list[tuple[date, date]]:
     start, end = start_date(result), end_date(result)
     out = []
     for label in result.months:
-        lo = max(start, date.fromisoformat(f"{label}-01"))
-        out.append((lo, min(end, _next_month(label))))
+        first = month_start(label)
+        out.append((max(start, first), min(end, next_month(first))))
     return out
 
 
@@ -165,7 +161,10 @@ def _xd(day: date) -> float:
 # --- drawing helpers ---------------------------------------------------------------------------
 
 
-def _figure(width: float, height: float, nrows: int = 1, ncols: int = 1, **kw: Any) -> Any:
+def _figure(
+    width: float, height: float, nrows: int = 1, ncols: int = 1, **kw: Any
+) -> tuple[Figure, Any]:
+    """A constrained-layout figure and its (nrows x ncols) array of axes."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
@@ -192,7 +191,8 @@ def _spread(values: Any) -> np.ndarray:
     """Error-bar lengths: non-negative and finite whatever the summaries say (a result read from
     a file may hold an interval that does not contain its mean)."""
     a = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
-    return np.clip(a, 0.0, None)
+    lengths: np.ndarray = np.clip(a, 0.0, None)
+    return lengths
 
 
 def _arr(values: Sequence[float]) -> np.ndarray:

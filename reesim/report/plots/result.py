@@ -101,7 +101,10 @@ def stop_shares(result: RunResult, firm: str) -> np.ndarray:
     lengths = np.array([(hi - lo).days for lo, hi in month_bounds(result)], dtype=float)
     if not per_day > 0:
         return shares
-    return np.clip(np.nan_to_num(_arr(lost.mean)) / (per_day * np.maximum(lengths, 1.0)), 0, 1)
+    lost_shares: np.ndarray = np.clip(
+        np.nan_to_num(_arr(lost.mean)) / (per_day * np.maximum(lengths, 1.0)), 0, 1
+    )
+    return lost_shares
 
 
 def _stop_shading(ax: Axes, result: RunResult, firm: str, color: str = STOP_COLOR) -> None:

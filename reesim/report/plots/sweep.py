@@ -1,20 +1,17 @@
-"""Reading a sweep output directory (`read_sweep` into `Sweep`, `SweepPoint`, `SobolIndex`)
-and its charts: KPI against each factor, heat maps, Sobol indices, and `sweep_charts`."""
+"""The charts of a finished sweep (a `SweepSummary`, as `reesim.experiment.store.read_sweep`
+reads it): KPI against each factor, heat maps, Sobol indices, and `sweep_charts`."""
 
 from __future__ import annotations
 
-import csv
 import fnmatch
-import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reesim.experiment.sweepsummary import SweepSummary
 from reesim.report.plots.common import (
     COLORS,
     Chart,
@@ -34,191 +31,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-STATS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
-META_COLUMNS = {
-    "point",
-    "point_id",
-    "point_index",
-    "index",
-    "id",
-    "n",
-    "replications",
-    "failed",
-    "failures",
-    "errors",
-    "ok",
-    "seed",
-}
-_STAT_COLUMN = re.compile(r"^(?P<kpi>.+?)(?:\.|:|/|__|_)(?P<stat>" + "|".join(STATS) + r")$")
 _NUMBER_WITH_UNIT = re.compile(
     r"^\s*(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>[a-zA-Z/% ]*)$"
 )
 
-
-@dataclass(frozen=True)
-class SweepPoint:
-    factors: dict[str, str]
-    """Factor values as written in points.csv (numbers or values with units, e.g. '30wd')."""
-    stats: dict[str, dict[str, float]]
-    """KPI name -> statistic (mean, ci_low, ci_high, p5, p50, p95, …) -> value."""
-
-
-@dataclass(frozen=True)
-class SobolIndex:
-    kpi: str
-    factor: str
-    s1: float
-    s1_conf: float
-    st: float
-    st_conf: float
-
-
-@dataclass(frozen=True)
-class Sweep:
-    path: str
-    manifest: dict[str, Any]
-    factors: tuple[str, ...]
-    kpis: tuple[str, ...]
-    points: tuple[SweepPoint, ...]
-    sensitivity: tuple[SobolIndex, ...] = field(default=())
-
-    def values(self, kpi: str, stat: str = "mean") -> np.ndarray:
-        return np.array([p.stats.get(kpi, {}).get(stat, math.nan) for p in self.points])
-
-
-def read_sweep(directory: str | Path) -> Sweep:
-    """Read a sweep output directory.
-
-    ``points.csv`` (or ``points.parquet``) has one row per design point: the factor columns
-    (named by dotted path, values as numbers or with units such as ``30wd``) and KPI statistics
-    either wide (``<kpi>.mean``, ``<kpi>.ci_low``, ``<kpi>.ci_high``, ``<kpi>.p5``… — the
-    separator may also be ``:``, ``/``, ``_`` or ``__``) or long (a ``kpi`` column beside ``mean``,
-    ``ci_low``…). Factors are taken from ``sweep.json`` (``factors`` at the top or under
-    ``design`` or ``sweep``: a list of paths, of objects with ``path`` or ``name``, or a mapping by
-    path) or else are the columns that are neither statistics nor bookkeeping (``point``,
-    ``replications``, ``failed``…). ``sensitivity.csv`` has columns ``kpi, factor, S1, S1_conf,
-    ST, ST_conf``. Raises ValueError with a message naming what is missing."""
-    root = Path(directory)
-    manifest: dict[str, Any] = {}
-    if (root / "sweep.json").is_file():
-        path = root / "sweep.json"
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ValueError(
-                f"{path}:{err.lineno}:{err.colno}: expected a sweep manifest (JSON), got "
-                f"{err.msg} (a truncated or damaged file)"
-            ) from None
-        except ValueError as err:  # not text at all
-            raise ValueError(f"{path}: expected a sweep manifest (JSON), got {err}") from None
-        if not isinstance(manifest, dict):
-            raise ValueError(f"{path}: expected a sweep manifest (a JSON object)")
-    rows = _read_rows(root)
-    if not rows:
-        raise ValueError(f"{root}: expected a sweep directory with points.csv, got no points")
-    columns = list(rows[0])
-    declared = [f for f in _manifest_factors(manifest) if f in columns]
-    long_format = "kpi" in columns
-    stat_cols: dict[str, tuple[str, str]] = {}
-    if not long_format:
-        prefixes: dict[str, set[str]] = {}
-        for c in columns:
-            m = _STAT_COLUMN.match(c)
-            if m and c not in declared:
-                prefixes.setdefault(m["kpi"], set()).add(m["stat"])
-        for c in columns:
-            m = _STAT_COLUMN.match(c)
-            if m and c not in declared and len(prefixes[m["kpi"]]) >= 2:
-                stat_cols[c] = (m["kpi"], m["stat"])
-    skip = set(STATS) | {"kpi", "unit"} if long_format else set()
-    typed = {
-        c for c in columns if c.rsplit(".", 1)[0] in columns and c.endswith((".value", ".unit"))
-    }
-    factors = declared or [
-        c
-        for c in columns
-        if c not in stat_cols and c.lower() not in META_COLUMNS | skip and c not in typed
-    ]
-    points: dict[tuple[str, ...], SweepPoint] = {}
-    for row in rows:
-        key = tuple(str(row.get(f, "")) for f in factors)
-        point = points.setdefault(key, SweepPoint(dict(zip(factors, key, strict=True)), {}))
-        if long_format:
-            point.stats[str(row["kpi"])] = {s: _float(row.get(s)) for s in STATS if s in row}
-        else:
-            for c, (kpi, stat) in stat_cols.items():
-                point.stats.setdefault(kpi, {})[stat] = _float(row.get(c))
-    kpis = list(dict.fromkeys(k for p in points.values() for k in p.stats))
-    return Sweep(
-        str(root),
-        manifest,
-        tuple(factors),
-        tuple(kpis),
-        tuple(points.values()),
-        _read_sensitivity(root / "sensitivity.csv"),
-    )
-
-
-def _read_rows(root: Path) -> list[dict[str, Any]]:
-    if (root / "points.csv").is_file():
-        with (root / "points.csv").open(newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
-    if (root / "points.parquet").is_file():
-        try:
-            import pyarrow.parquet as pq  # type: ignore[import-untyped, import-not-found, unused-ignore]
-        except ImportError:
-            raise ValueError(
-                f"{root}: expected points.csv (reading points.parquet needs pyarrow)"
-            ) from None
-        return list(pq.read_table(root / "points.parquet").to_pylist())
-    raise ValueError(f"{root}: expected a sweep directory holding points.csv, got none")
-
-
-def _manifest_factors(manifest: dict[str, Any]) -> list[str]:
-    for holder in (manifest, manifest.get("design") or {}, manifest.get("sweep") or {}):
-        found = holder.get("factors") if isinstance(holder, dict) else None
-        if isinstance(found, dict):
-            return [str(k) for k in found]
-        if isinstance(found, list):
-            out = []
-            for f in found:
-                if isinstance(f, str):
-                    out.append(f)
-                elif isinstance(f, dict) and (f.get("path") or f.get("name")):
-                    out.append(str(f.get("path") or f.get("name")))
-            return out
-    return []
-
-
-def _read_sensitivity(path: Path) -> tuple[SobolIndex, ...]:
-    if not path.is_file():
-        return ()
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = [{k.strip().lower(): v for k, v in r.items() if k} for r in csv.DictReader(f)]
-
-    def get(r: dict[str, str], *names: str) -> str | None:
-        return next((r[n] for n in names if n in r), None)
-
-    return tuple(
-        SobolIndex(
-            str(get(r, "kpi", "output") or ""),
-            str(get(r, "factor", "parameter", "name") or ""),
-            _float(get(r, "s1")),
-            _float(get(r, "s1_conf", "s1_ci")),
-            _float(get(r, "st")),
-            _float(get(r, "st_conf", "st_ci")),
-        )
-        for r in rows
-    )
-
-
-def _float(x: object) -> float:
-    if x is None or x == "":
-        return math.nan
-    try:
-        return float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
+def _values(sweep: SweepSummary, kpi: str, stat: str = "mean") -> np.ndarray:
+    return np.array(sweep.values(kpi, stat), dtype=float)
 
 
 def factor_axis(values: Sequence[str]) -> tuple[np.ndarray, str, list[str] | None]:
@@ -237,14 +55,14 @@ def factor_axis(values: Sequence[str]) -> tuple[np.ndarray, str, list[str] | Non
     return np.array([cats.index(str(v)) for v in values], dtype=float), "", cats
 
 
-def sweep_factor_chart(sweep: Sweep, kpi: str) -> Figure:
+def sweep_factor_chart(sweep: SweepSummary, kpi: str) -> Figure:
     """The KPI's mean (with its 95% interval) at each point against each factor, one panel per
     factor, each point coloured by another factor's value (the next one), so what varies
     between points at the same value is visible rather than unexplained spread."""
     n = max(1, len(sweep.factors))
     width = min(3.6 * n, 14) + 0.6
     fig, axes = _figure(width, 3.6, 1, n, sharey=True)
-    mean, lo, hi = (sweep.values(kpi, s) for s in ("mean", "ci_low", "ci_high"))
+    mean, lo, hi = (_values(sweep, kpi, s) for s in ("mean", "ci_low", "ci_high"))
     err = np.vstack([_spread(mean - lo), _spread(hi - mean)])
     for i, (ax, factor) in enumerate(zip(axes[0], sweep.factors, strict=False)):
         x, unit, cats = factor_axis([p.factors[factor] for p in sweep.points])
@@ -265,7 +83,7 @@ def sweep_factor_chart(sweep: Sweep, kpi: str) -> Figure:
 
 
 def _by_other_factor(
-    fig: Figure, ax: Any, sweep: Sweep, other: str, x: np.ndarray, mean: np.ndarray, err: np.ndarray
+    fig: Figure, ax: Any, sweep: SweepSummary, other: str, x: np.ndarray, mean: np.ndarray, err: np.ndarray
 ) -> None:
     """Points coloured by `other`'s value: a legend of its levels when few, else a colour bar."""
     values = [p.factors[other] for p in sweep.points]
@@ -300,14 +118,14 @@ def _bins(values: Sequence[str], max_bins: int = 8) -> tuple[np.ndarray, list[st
     return idx, [f"{a:.3g}–{b:.3g}{unit}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
 
-def sweep_heatmap(sweep: Sweep, kpi: str, fx: str, fy: str) -> Figure:
+def sweep_heatmap(sweep: SweepSummary, kpi: str, fx: str, fy: str) -> Figure:
     """The KPI's mean over a grid of two factors (averaged over any other factors; sampled
     designs are binned)."""
     ix, xl = _bins([p.factors[fx] for p in sweep.points])
     iy, yl = _bins([p.factors[fy] for p in sweep.points])
     total = np.zeros((len(yl), len(xl)))
     count = np.zeros((len(yl), len(xl)))
-    mean = sweep.values(kpi)
+    mean = _values(sweep, kpi)
     ok = ~np.isnan(mean)
     np.add.at(total, (iy[ok], ix[ok]), mean[ok])
     np.add.at(count, (iy[ok], ix[ok]), 1)
@@ -334,7 +152,7 @@ def sweep_heatmap(sweep: Sweep, kpi: str, fx: str, fy: str) -> Figure:
     return fig
 
 
-def sobol_chart(sweep: Sweep, kpi: str) -> Figure:
+def sobol_chart(sweep: SweepSummary, kpi: str) -> Figure:
     """First-order and total Sobol indices of each factor for one KPI, with their confidence
     intervals, ranked by total index."""
     rows = sorted(
@@ -369,7 +187,7 @@ def sobol_chart(sweep: Sweep, kpi: str) -> Figure:
     return fig
 
 
-def sweep_kpis(sweep: Sweep, patterns: Sequence[str] = ()) -> list[str]:
+def sweep_kpis(sweep: SweepSummary, patterns: Sequence[str] = ()) -> list[str]:
     """The KPIs to chart: those matching `patterns`; else those with Sobol indices; else the
     sweep's KPIs if few, else lost production and stockout days per firm (at most eight)."""
     if patterns:
@@ -388,7 +206,7 @@ def sweep_kpis(sweep: Sweep, patterns: Sequence[str] = ()) -> list[str]:
     return (chosen or list(sweep.kpis))[:8]
 
 
-def sweep_charts(sweep: Sweep, patterns: Sequence[str] = ()) -> list[Chart]:
+def sweep_charts(sweep: SweepSummary, patterns: Sequence[str] = ()) -> list[Chart]:
     """For each chosen KPI: the KPI against each factor, a heat map of the two factors that
     matter most (by total Sobol index when known, else the first two), and the Sobol bars."""
     charts = []

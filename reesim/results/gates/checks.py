@@ -3,14 +3,17 @@ them to the results' KPIs and checking them against comparisons."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from reesim.errors import Problem, ScenarioError
 from reesim.results.compare import Comparison
 from reesim.results.gates.evaluation import Observation, _Undefined, bind, evaluate, observe
 from reesim.results.gates.parser import Node, parse
 from reesim.results.gates.tokens import GateError
+
+T = TypeVar("T")
 
 # --- gates ------------------------------------------------------------------------------------
 
@@ -82,18 +85,28 @@ def gate_from_text(text: str, origin: Origin, name: str = "", description: str =
     return Gate(name or text.strip(), text, parse(text), origin, description)
 
 
-def gates_from_options(expressions: Sequence[str]) -> list[Gate]:
-    """Gates from ``--fail-if`` options; ScenarioError lists every malformed one."""
-    gates, problems = [], []
-    for i, text in enumerate(expressions, start=1):
-        origin = Origin(f"--fail-if[{i}]", inline=True)
+def parse_options(
+    texts: Sequence[str], option: str, parse_one: Callable[[str, Origin], T]
+) -> list[T]:
+    """Each ``option`` value in the gate language parsed by `parse_one`, located as
+    ``option[i]``; ScenarioError lists every malformed one at once, with a caret where it goes
+    wrong (``--fail-if``, ``--target``)."""
+    found: list[T] = []
+    problems: list[Problem] = []
+    for i, text in enumerate(texts, start=1):
+        origin = Origin(f"{option}[{i}]", inline=True)
         try:
-            gates.append(gate_from_text(text, origin))
+            found.append(parse_one(text, origin))
         except GateError as err:
             problems.append(problem(text, origin, err))
     if problems:
         raise ScenarioError(problems)
-    return gates
+    return found
+
+
+def gates_from_options(expressions: Sequence[str]) -> list[Gate]:
+    """Gates from ``--fail-if`` options; ScenarioError lists every malformed one."""
+    return parse_options(expressions, "--fail-if", gate_from_text)
 
 
 def bind_gates(gates: Sequence[Gate], units: Mapping[str, str]) -> list[Gate]:
