@@ -34,7 +34,7 @@ class Importer:
         n = len(firm.materials)
         self.stock = [firm.stockpile_kg[i] * scale for i in range(n)]
         self.on_order = [0.0] * n
-        self.pending: list[Application | None] = [None] * n
+        self.pending = [0] * n  # applications pending per material, one per supply contract
         self.licences: list[list[list[float]]] = [[] for _ in range(n)]  # [kg left, expiry]
         self.arrivals: dict[int, list[tuple[int, float, bool]]] = {}
         self.running = [True] * len(firm.lines)
@@ -157,7 +157,7 @@ class Importer:
     def _apply_ahead(self, d: int) -> None:
         firm = self.firm
         for i in range(len(self.stock)):
-            if self.pending[i] is not None or not self.needs_licence(i):
+            if self.pending[i] >= self.firm.contracts or not self.needs_licence(i):
                 continue
             projected = (
                 self.stock[i]
@@ -192,7 +192,7 @@ class Importer:
                     rest = 0.0
                     continue
                 rest -= self._call_off(i, rest, d)
-                if rest > EPS and self.pending[i] is None:
+                if rest > EPS and self.pending[i] < firm.contracts:
                     self._apply(i, rest)
                 continue
             pool = model.pools[name]
@@ -231,10 +231,12 @@ class Importer:
 
     def _apply(self, i: int, shortfall: float) -> None:
         firm = self.firm
-        ask = max(shortfall, firm.apply_for_kg[i] * self.scale)
-        app = Application(firm.id, firm.country, firm.end_use, firm.materials[i], ask, self)
-        self.pending[i] = app
-        firm.model.authority.file(app)
+        # Each supply contract without a pending application files for its share.
+        ask = max(shortfall, firm.apply_for_kg[i] * self.scale) / firm.contracts
+        while self.pending[i] < firm.contracts:
+            self.pending[i] += 1
+            app = Application(firm.id, firm.country, firm.end_use, firm.materials[i], ask, self)
+            firm.model.authority.file(app)
 
     # --- what the authority tells the importer ----------------------------------------------
     def decided(self, app: Application, outcome: str, granted: float, now: float) -> None:
@@ -244,7 +246,7 @@ class Importer:
             self.boost_from = now
         if outcome == "return":
             return
-        self.pending[i] = None
+        self.pending[i] -= 1
         if outcome == "approve" and granted > EPS:
             self.licences[i].append([granted, now + self.firm.model.rules.validity_days])
             self.call_off = True

@@ -7,8 +7,8 @@ the scenario's numbers from its YAML (bench/reference_inputs.py) and implementin
 mechanisms (docs/model.md):
 
 - each firm is one SimPy process that ticks once a day, at 00:00, firms in the order the
-  scenario lists them; it loops over its importers (supply contracts), each with its share of
-  the firm's needs, stock, orders and licences (bench/daily_tick_importer.py);
+  scenario lists them; it loops over its importers, each with its share of the firm's needs,
+  stock, orders and licences (bench/daily_tick_importer.py);
 - an importer's day: receive what arrives that day, decide which product lines run (a line runs
   while every material it uses is above its reserve, (priority - 1) x reserve_step days of the
   firm's use; a stopped line restarts `restart_lag` after its material is back), order up to
@@ -19,7 +19,8 @@ mechanisms (docs/model.md):
   for the part of the day it lasts);
 - suppliers in order of preference: licensed exports (uncontrolled material ships in full;
   controlled material ships against valid licences, soonest to lapse first, and the rest goes
-  into one application at a time for at least `apply_for`), producers outside China (capacity
+  into applications for at least `apply_for`, one per supply contract with none pending, each
+  for its share), producers outside China (capacity
   accruing into a 30-day bucket shared by all buyers, from their `available_from` date) and the
   gray channel (controlled material only; capacity divided by enforcement; each shipment seized
   with probability 1 - (1 - interdiction)^enforcement);
@@ -117,10 +118,12 @@ class Firm:
             for m, r in zip(self.materials, self.rate, strict=True)
         ]
         count = spec.get("applicants", 1)
+        self.contracts = 1  # applications an importer may have pending per material
         if isinstance(count, dict):
             if count.get("size_cv", 0):
                 raise Unsupported(f"firms.{firm_id}.applicants.size_cv")
-            count = count["count"]
+            self.contracts = count.get("contracts", 1)
+            count = count.get("count", 1)
         self.importers = [
             Importer(self, k, 1.0 / count, math.ceil(k * self.review_days / count - 1e-9))
             for k in range(count)

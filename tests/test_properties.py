@@ -171,6 +171,7 @@ def scenarios(draw: st.DrawFn, random_required: bool = False) -> dict[str, Any]:
             "applicants": {
                 "count": draw(st.integers(1, 4)),
                 "size_cv": draw(st.sampled_from([0.0, 0.7])),
+                "contracts": draw(st.integers(1, 3)),
             },
             "exporters": {"x": draw(st.sampled_from([0.0, 0.5, 1.0]))},
         }
@@ -355,6 +356,32 @@ def test_approvals_never_exceed_applications(data: dict[str, Any]) -> None:
     submitted = Counter((f.application_id, f.day) for f in records.filings)
     answered = Counter((d.application_id, d.filed_day) for d in records.decisions)
     assert answered <= submitted
+
+
+@SETTINGS
+@given(scenarios())
+def test_no_more_applications_pending_than_supply_contracts(data: dict[str, Any]) -> None:
+    # An importer has at most `contracts` applications pending per material, so a buyer at most
+    # count x contracts. An application is pending from its first filing to its last decision
+    # (a returned one that is never refiled was withdrawn after that: counting it as ended at the
+    # return can only undercount).
+    resolved, records = run(data)
+    first = {}
+    for f in records.filings:
+        first.setdefault(f.application_id, (f.day, f.firm, f.material))
+    last = {d.application_id: d.decision_day for d in records.decisions}
+    for fid, firm in resolved.scenario.firms.items():
+        most = firm.applicants.count * firm.applicants.contracts
+        for material in firm.needs:
+            spans = [
+                (day, last.get(app, math.inf))
+                for app, (day, f, m) in first.items()
+                if f == fid and m == material
+            ]
+            for day, _ in spans:
+                # Open at `day`: filed by then and not yet decided (one decided at that very
+                # instant has freed its slot).
+                assert sum(1 for a, b in spans if a <= day < b) <= most
 
 
 # --- accounting consistency of the records -----------------------------------------------------

@@ -80,3 +80,13 @@ def test_console_blocks(
             "the README's worked example no longer matches: rerun with REESIM_UPDATE_DOCS=1 "
             "to paste the new output, and check the text around it still says what it shows"
         )
+
+
+def test_the_scenario_table_counts_each_files_uncertainties() -> None:
+    # The counts drift as scenarios gain declared uncertainties: read them from the files.
+    from reesim.scenario.load import load_scenario
+
+    rows = re.findall(r"^\| `(scenarios/[\w.-]+\.yaml)` \|.*?(\d+) declared uncertainties", README, re.M)
+    assert rows, "the README's scenario table names no uncertainty counts"
+    for path, count in rows:
+        assert len(load_scenario(ROOT / path).scenario.uncertainties) == int(count), path

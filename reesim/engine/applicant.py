@@ -109,7 +109,7 @@ class Applicant:
         self.consumed = [0.0] * n
         self.running = [True] * len(buyer.lines)
         self.restart_at = [_INF] * len(buyer.lines)
-        self.pending: list[Application | None] = [None] * n
+        self.pending = [0] * n  # applications pending per material (at most buyer.contracts)
         self.licences: list[list[Licence]] = [[] for _ in range(n)]
         self.sequence = [0] * n
         self.shipments = 0
@@ -349,7 +349,7 @@ class Applicant:
             self.boost_from = self.env._now
         if outcome == "return":
             return  # it comes back by itself after the resubmission delay
-        self.pending[i] = None
+        self.pending[i] -= 1
         if outcome == "approve" and granted_kg > EPS_KG:
             world = self.world
             validity = world.span_days(world.params.authority.licence_validity, world.env._now)

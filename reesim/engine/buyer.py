@@ -70,6 +70,7 @@ class Buyer:
             self._kg(spec.stockpile.get(m, 0.0), i) for i, m in enumerate(self.materials)
         ]
         self.lines = self._lines(spec)
+        self.contracts = spec.applicants.contracts  # applications an importer may have pending
         self.applicants = self._population(spec)
         n = len(self.materials)
         self.total = [sum(a.stock[i] for a in self.applicants) for i in range(n)]

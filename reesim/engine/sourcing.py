@@ -131,7 +131,7 @@ def _from_exports(a: Applicant, i: int, kg: float, controlled: bool) -> float:
         return kg
     shipped = call_off(a, i, kg)
     rest = kg - shipped
-    if rest > EPS_KG and a.pending[i] is None:
+    if rest > EPS_KG and a.pending[i] < a.buyer.contracts:
         apply(a, i, rest)
     return shipped
 
@@ -141,26 +141,31 @@ def _expiry(licence: Licence) -> float:
 
 
 def apply(a: Applicant, i: int, shortfall_kg: float) -> None:
-    """File one application for the larger of the shortfall and `apply_for`. Its random draws
-    come from the importer's n-th application stream for the material."""
+    """Apply for the larger of the shortfall and `apply_for`: each supply contract without a
+    pending application files for its share (with one contract, one application for all of
+    it). Each application's random draws come from the importer's n-th application stream for
+    the material, n counting its applications in the order filed."""
     buyer = a.buyer
-    ask = max(shortfall_kg, a.apply_for_kg[i])
-    sequence = a.sequence[i]
-    a.sequence[i] += 1
+    contracts = buyer.contracts
+    ask = max(shortfall_kg, a.apply_for_kg[i]) / contracts
     material = buyer.materials[i]
-    stream = Streams.child(a.stream("application " + material), sequence)
-    a.pending[i] = buyer.authority.new_application(
-        buyer.id,
-        a.index,
-        buyer.country,
-        buyer.end_use,
-        a.exporter,
-        material,
-        ask,
-        sequence,
-        stream,
-        a,
-    )
+    key = a.stream("application " + material)
+    while a.pending[i] < contracts:
+        sequence = a.sequence[i]
+        a.sequence[i] += 1
+        a.pending[i] += 1
+        buyer.authority.new_application(
+            buyer.id,
+            a.index,
+            buyer.country,
+            buyer.end_use,
+            a.exporter,
+            material,
+            ask,
+            sequence,
+            Streams.child(key, sequence),
+            a,
+        )
 
 
 # --- shipping ---------------------------------------------------------------------------------

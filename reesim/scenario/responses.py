@@ -31,6 +31,9 @@ def cover_duration(value: Duration | None) -> Duration | None:
 MAX_APPLICANTS = 100_000
 """Most importers one buyer may stand for (memory stays small; events scale with activity)."""
 
+MAX_CONTRACTS = 20
+"""Most supply contracts (suppliers filing at once) per importer and material."""
+
 
 class Population(Model):
     """The importers a buyer stands for. ``applicants: 40`` is short for ``{count: 40}``.
@@ -39,6 +42,12 @@ class Population(Model):
     in proportion to their sizes; each importer then orders, applies and is decided on by itself.
     Sizes are equal unless `size_cv` spreads them (a lognormal spread, drawn once per
     replication from the buyer's own stream and normalised to the buyer's total).
+
+    `contracts` is how many suppliers each importer buys a controlled material from. Each
+    supplier files its own application for its share of the importer's need, so up to
+    `contracts` applications per importer and material are pending at once, and any licence
+    granted serves the importer's one stock: a large buyer does not stop because one
+    supplier's application was returned.
     """
 
     count: Annotated[int, Bounded(ge=1, le=MAX_APPLICANTS, whole=True)] = Field(
@@ -47,6 +56,11 @@ class Population(Model):
     size_cv: Annotated[float, Bounded(ge=0.0, le=10.0)] = Field(
         default=0.0,
         description="Spread of importer sizes (coefficient of variation); 0 for equal sizes.",
+    )
+    contracts: Annotated[int, Bounded(ge=1, le=MAX_CONTRACTS, whole=True)] = Field(
+        default=1,
+        description="Suppliers each importer buys a controlled material from, each applying "
+        "for its share of the need; the importer's stock is one.",
     )
 
     @model_validator(mode="before")
