@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,52 +53,18 @@ def firm_metrics(
     """Add one firm's KPIs and series (``firms.<id>.*``) to `kpis` and `series`."""
     p = f"firms.{trace.firm}"
     horizon = layout.horizon_days
-    plan = trace.plan
-    month_starts, month_ends = layout.month_starts, layout.month_ends
-    planned_by_month = _planned_by_month(plan, layout)
-    planned = _planned(plan, 0.0, horizon)
-    times = trace.output_times.tolist()
-    lost_by_month = [0.0] * len(month_starts)
-    lost, reduced_days, stopped_days, min_share = 0.0, 0.0, 0.0, math.inf
-    first_reduced = first_stopped = math.nan
-    for start, end, share, state in zip(
-        times,
-        [*times[1:], horizon],
-        trace.output_share.tolist(),
-        trace.output_state.tolist(),
-        strict=True,
-    ):
-        start, end = min(start, horizon), min(end, horizon)
-        if end <= start:
-            continue
-        min_share = min(min_share, share)
-        if state != FULL:
-            reduced_days += end - start
-            if math.isnan(first_reduced):
-                first_reduced = start
-        if state == STOPPED:
-            stopped_days += end - start
-            if math.isnan(first_stopped):
-                first_stopped = start
-        lacking = 1.0 - share
-        if lacking <= 0.0:
-            continue
-        k = bisect_right(month_ends, start)  # the month containing start
-        while k < len(month_starts) and month_starts[k] < end:
-            a, b = max(start, month_starts[k]), min(end, month_ends[k])
-            if b > a:
-                missed = _planned(plan, a, b) * lacking
-                lost_by_month[k] += missed
-                lost += missed
-            k += 1
-    kpis[f"{p}.stockout_days"] = reduced_days
-    kpis[f"{p}.stopped_days"] = stopped_days
+    path = _output_path(trace, layout)
+    lost = path.lost_units
+    planned = _planned(trace.plan, 0.0, horizon)
+    kpis[f"{p}.stockout_days"] = path.reduced_days
+    kpis[f"{p}.stopped_days"] = path.stopped_days
     kpis[f"{p}.production_lost_units"] = lost
     kpis[f"{p}.production_lost_pct"] = 100.0 * lost / planned if planned else 0.0
-    kpis[f"{p}.stockout_probability"] = float(not math.isnan(first_reduced))
-    kpis[f"{p}.stop_probability"] = float(not math.isnan(first_stopped))
-    kpis[f"{p}.first_stockout_day"] = first_reduced
-    kpis[f"{p}.first_stop_day"] = first_stopped
+    kpis[f"{p}.stockout_probability"] = float(not math.isnan(path.first_reduced_day))
+    kpis[f"{p}.stop_probability"] = float(not math.isnan(path.first_stopped_day))
+    kpis[f"{p}.first_stockout_day"] = path.first_reduced_day
+    kpis[f"{p}.first_stop_day"] = path.first_stopped_day
+    min_share = path.min_share
     kpis[f"{p}.min_output_pct"] = 100.0 * min_share if min_share < math.inf else 100.0
     cover = _cover_days(trace.stocks_kg, trace.rate_kg_per_day)
     lowest = cover.min() if len(cover) else math.nan
@@ -132,12 +99,79 @@ def firm_metrics(
             at_month_ends = _cover_at(trace.times, cover, layout.months.ends)
     series[f"{p}.cover_days"] = at_month_ends
     series[f"{p}.cover_days{DAILY}"] = daily
+    lost_by_month = path.lost_units_by_month
     series[f"{p}.lost_units"] = np.asarray(lost_by_month)
     series[f"{p}.output_pct"] = np.asarray(
         [
             100.0 * (1.0 - missed / want) if want > 0 else 100.0
-            for missed, want in zip(lost_by_month, planned_by_month, strict=True)
+            for missed, want in zip(
+                lost_by_month, _planned_by_month(trace.plan, layout), strict=True
+            )
         ]
+    )
+
+
+class _OutputPath(NamedTuple):
+    """A firm's output path over the horizon, summed up."""
+
+    lost_units: float
+    lost_units_by_month: list[float]
+    reduced_days: float  # below plan (some line stopped)
+    stopped_days: float  # every line stopped
+    min_share: float  # of planned output; inf if the path has no step within the horizon
+    first_reduced_day: float  # NaN if never
+    first_stopped_day: float
+
+
+def _output_path(trace: FirmTrace, layout: Layout) -> _OutputPath:
+    """Walk the output steps once: days below plan and stopped, and units lost by month (the
+    plan's units in each step's overlap with each month, times the share not made). Plain
+    comparisons rather than min()/max() calls: this runs once per step, thousands of times
+    per firm in big worlds (they pick the same value, so the same numbers)."""
+    horizon, plan = layout.horizon_days, trace.plan
+    month_starts, month_ends = layout.month_starts, layout.month_ends
+    months = len(month_starts)
+    times = trace.output_times.tolist()
+    lost_by_month = [0.0] * months
+    lost, reduced_days, stopped_days, min_share = 0.0, 0.0, 0.0, math.inf
+    first_reduced = first_stopped = math.nan
+    for start, end, share, state in zip(
+        times,
+        [*times[1:], horizon],
+        trace.output_share.tolist(),
+        trace.output_state.tolist(),
+        strict=True,
+    ):
+        if horizon < start:
+            start = horizon
+        if horizon < end:
+            end = horizon
+        if end <= start:
+            continue
+        if share < min_share:
+            min_share = share
+        if state != FULL:
+            reduced_days += end - start
+            if math.isnan(first_reduced):
+                first_reduced = start
+            if state == STOPPED:
+                stopped_days += end - start
+                if math.isnan(first_stopped):
+                    first_stopped = start
+        lacking = 1.0 - share
+        if lacking <= 0.0:
+            continue
+        k = bisect_right(month_ends, start)  # the month containing start
+        while k < months and month_starts[k] < end:
+            a = month_starts[k] if month_starts[k] > start else start
+            b = month_ends[k] if month_ends[k] < end else end
+            if b > a:
+                missed = _planned(plan, a, b) * lacking
+                lost_by_month[k] += missed
+                lost += missed
+            k += 1
+    return _OutputPath(
+        lost, lost_by_month, reduced_days, stopped_days, min_share, first_reduced, first_stopped
     )
 
 
@@ -175,13 +209,17 @@ def _cover_days(stocks_kg: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Days the stock would last at the planned rate: the scarcest material decides. Undefined
     (NaN) for a firm that uses nothing at its plan: no number of days is right, and an
     infinite one would poison every mean and interval it entered."""
+    if len(rate) == 1:  # one material (the usual case): its cover is the firm's
+        return stocks_kg[:, 0] / rate[0] if rate[0] > 0 else np.full(len(stocks_kg), np.nan)
     using = rate > 0
     if not using.any():
         return np.full(len(stocks_kg), np.nan)
     per_material = stocks_kg / rate if using.all() else stocks_kg[:, using] / rate[using]
-    cover: np.ndarray = per_material[:, 0]  # one material: its cover is the firm's
-    if per_material.shape[1] > 1:
-        cover = per_material.min(axis=1)
+    # Column by column: np.minimum over a few long columns is far quicker than .min(axis=1)
+    # over many two-element rows, and takes the same values.
+    cover: np.ndarray = per_material[:, 0]
+    for column in range(1, per_material.shape[1]):
+        cover = np.minimum(cover, per_material[:, column])
     return cover
 
 
@@ -192,7 +230,8 @@ def _cover_at_days(times: np.ndarray, cover: np.ndarray, days: np.ndarray) -> np
     nearest point's cover."""
     hi = times.searchsorted(days, side="right")
     lo = hi - 1
-    np.maximum(lo, 0, out=lo)
+    if len(days) and days[0] < times[0]:
+        np.maximum(lo, 0, out=lo)
     np.minimum(hi, len(cover) - 1, out=hi)
     t0 = times[lo]
     span = times[hi] - t0

@@ -77,9 +77,9 @@ class _Applications:
         self.all_decided = [[0.0] * slots for _ in OUTCOME_NAMES]
         self.queue_waits_days: list[float] = []
         # Applications first filed since `approvals_since`: month filed and destination; and
-        # the day each was approved.
+        # the month each was approved in.
         self.first: dict[int, tuple[int, str]] = {}
-        self.approved_day: dict[int, float] = {}
+        self.approved_month: dict[int, int] = {}
 
 
 def measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
@@ -108,35 +108,37 @@ def _pass_filings(
     records: RunRecords, layout: Layout, by_firm: dict[str, FirmRecords], apps: _Applications
 ) -> None:
     ends, since = layout.month_ends, layout.approvals_since_day
+    firm_filed, first = apps.firm_filed, apps.first
     for f in records.filings:
+        k = bisect_right(ends, f.day)
         if f.firm:
-            apps.firm_filed[bisect_right(ends, f.day)] += 1.0
+            firm_filed[k] += 1.0
             mine = by_firm.get(f.firm)
             if mine is not None:
                 mine.filings += 1
         if f.submission == 0 and f.day >= since:
-            apps.first[f.application_id] = (bisect_right(ends, f.day), f.destination)
+            first[f.application_id] = (k, f.destination)
 
 
 def _pass_decisions(
     records: RunRecords, layout: Layout, by_firm: dict[str, FirmRecords], apps: _Applications
 ) -> None:
-    ends, first = layout.month_ends, apps.first
-    waits = apps.queue_waits_days
+    ends, first, approved_month = layout.month_ends, apps.first, apps.approved_month
+    waits, all_decided, firm_decided = apps.queue_waits_days, apps.all_decided, apps.firm_decided
     for d in records.decisions:
         waits.append(d.review_start_day - d.filed_day)
         outcome = OUTCOME_INDEX[d.outcome]
         k = bisect_right(ends, d.decision_day)
-        apps.all_decided[outcome][k] += 1.0
+        all_decided[outcome][k] += 1.0
         if d.firm:
-            apps.firm_decided[outcome][k] += 1.0
+            firm_decided[outcome][k] += 1.0
             mine = by_firm.get(d.firm)
             if mine is not None:
                 mine.outcomes[outcome] += 1
                 if outcome == APPROVE:
                     mine.approval_waits_days.append(d.decision_day - d.first_filed_day)
         if outcome == APPROVE and d.application_id in first:
-            apps.approved_day[d.application_id] = d.decision_day
+            approved_month[d.application_id] = k
 
 
 def _pass_shipments(
@@ -148,8 +150,7 @@ def _pass_shipments(
     ends, horizon = layout.month_ends, layout.horizon_days
     for s in records.shipments:
         route = s.route
-        arrived = s.arrival_day < horizon
-        if route == "exports":
+        if route == "exports":  # most shipments: counted per material and destination only
             flow = flows[s.material]
             flow.exports_kg.append(s.kg)
             k = bisect_right(ends, s.cleared_day)
@@ -158,11 +159,14 @@ def _pass_shipments(
             to = flow.exports_by_destination_t.get(s.destination)
             if to is not None:
                 to[k] += tonnes
-        elif route == "gray" and arrived:
+            continue
+        if s.arrival_day >= horizon:
+            continue
+        if route == "gray":
             flow = flows[s.material]
             flow.gray_kg[s.seized].append(s.kg)
             flow.gray_t[s.seized][bisect_right(ends, s.arrival_day)] += s.kg / KG_PER_T
-        if arrived and not s.seized:
+        if not s.seized:
             mine = by_firm.get(s.firm)
             if mine is not None:
                 kg = mine.arrived_kg.get(route)
@@ -214,14 +218,13 @@ def _approvals(layout: Layout, apps: _Applications, series: dict[str, np.ndarray
     and over all applications, background included, as published tallies count them."""
     # Counted by month: an application counts from the month whose end is past its filing
     # (and its approval), and every month after; cumulative sums give the month-end tallies.
-    ends = layout.month_ends
-    n = len(ends) + 1
+    n = len(layout.month_ends) + 1
     filed_in = {scope: [0] * n for scope in layout.approval_scopes}
     approved_in = {scope: [0] * n for scope in layout.approval_scopes}
     overall_filed, overall_approved = filed_in[OVERALL], approved_in[OVERALL]
+    approved_month = apps.approved_month
     for application, (k, dest) in apps.first.items():
-        decided = apps.approved_day.get(application)
-        ka = bisect_right(ends, decided) if decided is not None else n - 1
+        ka = approved_month.get(application, n - 1)  # never approved: past every month
         overall_filed[k] += 1
         overall_approved[ka] += 1
         if dest in filed_in:
