@@ -1,10 +1,10 @@
 """One firm's KPIs and series: output lost to shortage, stock cover, licences and supply.
 
-`measure` (in `metrics`) sorts a replication's records by firm in one pass into a `FirmRecords`
-each; `firm_metrics` turns a firm's trace and its records into numbers. A firm's paths are
-short (a few output steps, dozens of stock points, a dozen months), so plain Python floats do
-the per-step work: numpy's fixed cost per call exceeds the work on one- or two-element arrays.
-Only the day-by-day cover series, hundreds of values, is computed with numpy.
+`measure` (in `metrics`) gathers each firm's applications, decisions and arrivals into a
+`FirmRecords` as it passes over the records; `firm_metrics` turns a firm's trace and its
+records into numbers. The output path is walked in plain Python (a small world's firm has a
+few steps and a dozen months, where numpy's fixed cost per call exceeds the work); stock cover,
+a value per stock point and per day, is computed with numpy, column by column.
 """
 
 from __future__ import annotations
