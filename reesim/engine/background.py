@@ -52,6 +52,10 @@ class BackgroundStream:
         world.listeners.append(self._follow_params)
         self._follow_params()
 
+    def drop_references(self) -> None:
+        """Forget the pending arrival (the replication is over): it refers back to this stream."""
+        self._pending = None
+
     def _follow_params(self) -> None:
         spec = self.world.params.authority.background
         if spec is not self._spec:

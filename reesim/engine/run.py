@@ -44,7 +44,7 @@ def _simulate(
     world.recorder.policy.extend(PolicyFired(0.0, c.name, c.source) for c in at_start)
 
     authority = LicensingAuthority(world)
-    BackgroundStream(world, authority)
+    background = BackgroundStream(world, authority)
     pools: dict[str, CapacityPool] = {name: Producer(world, name) for name in params.producers}
     pools.update({name: GrayChannel(world, name) for name in params.smuggling.channels})
     buyers = [Buyer(world, firm_id, authority, pools) for firm_id in params.firms]
@@ -71,17 +71,23 @@ def _simulate(
         reviewer_busy_days=authority.busy_days(),
         reviewer_capacity_days=authority.capacity_days(),
     )
-    _dismantle(world, authority, buyers)
+    _dismantle(world, authority, background, buyers)
     return records
 
 
-def _dismantle(world: World, authority: LicensingAuthority, buyers: list[Buyer]) -> None:
+def _dismantle(
+    world: World, authority: LicensingAuthority, background: BackgroundStream, buyers: list[Buyer]
+) -> None:
     """Break the replication's reference cycles (importers and their pending wake-ups and
-    applications, buyers and their importers, the world and its listeners), so that reference
-    counting frees it the moment `simulate` returns instead of leaving a full pass of the cyclic
-    collector over everything the replication made."""
+    applications, buyers and their importers, the world and its listeners, the environment and
+    its own bound helpers), so that reference counting frees it the moment `simulate` returns
+    instead of leaving it to the cyclic collector, whose next pass would then land in whatever
+    runs next (the KPI computation) and scan everything alive."""
     world.env._queue.clear()  # noqa: SLF001 - pending events hold bound methods
+    # SimPy binds env.process, env.timeout, ... to the environment itself: a cycle per run.
+    vars(world.env).clear()
     world.listeners.clear()
+    background.drop_references()
     authority.queue.clear()
     for buyer in buyers:
         for a in buyer.applicants:
