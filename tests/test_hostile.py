@@ -220,3 +220,15 @@ def test_hostile_values_in_shipped_scenarios_are_refused_or_run(
     assignment = f"{_dotted(key)}={value}"
     if ends_cleanly(capsys, "validate", str(path), "--set", assignment) == 0:
         ends_cleanly(capsys, "run", str(path), "-n", "1", "-q", "--set", assignment, seconds=300)
+
+
+def test_a_sweep_directory_that_cannot_be_made_is_an_output_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /proc refuses new directories even to root, which passes every permission check.
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(QUICK)
+    out = "/proc/reesim-hostile/sweep"
+    argv = ("sweep", str(scenario), "-o", out, "--vary", "authority.review.capacity=1,2", "-n", "2")
+    assert ends_cleanly(capsys, *argv) == 2
+    assert not Path(out).exists()
