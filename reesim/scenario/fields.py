@@ -57,6 +57,7 @@ __all__ = [
     "RateKgPerDay",
     "Share",
     "StockValue",
+    "check_name",
 ]
 
 MAX_NUMBER = 1e9
@@ -289,6 +290,9 @@ Destination = Annotated[
 ]
 """Where goods go (a firm's `country`, a background destination): an `Id` that is not one of the
 `AGGREGATE_DESTINATIONS`, which KPI and series names use for all destinations together."""
+
+check_name = _check_name
+"""ValueError unless the text is a `Name`: for names given outside a scenario file."""
 
 Name = Annotated[str, AfterValidator(_check_name), Field(min_length=1)]
 """A name shown to people: not blank, on one line, no invisible characters."""
