@@ -148,6 +148,18 @@ def check_output_dir(path: str | Path) -> None:
         raise FileProblem(f"expected a writable directory, got permission denied ({existing})")
 
 
+def make_output_dir(path: str | Path) -> None:
+    """Create the directory `path` (and its parents) for output; FileProblem saying why if it
+    cannot be, e.g. on a file system that takes no new directories, which the checks of
+    `check_output_dir` (permissions) cannot foresee."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise FileProblem("expected a writable directory, got a path under a file", path) from None
+    except OSError as exc:
+        raise FileProblem(f"expected a writable directory, got {_reason(exc)}", path) from None
+
+
 def _file_mode() -> int:
     """The mode an ordinary new file gets (0666 less the umask); mkstemp's own 0600 would hide
     results from the other users of a shared machine."""

@@ -110,7 +110,9 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_harmless_change_passes_and_is_summarised(repo: Path) -> None:
     path = repo / "scenarios/team/queue.yaml"
-    path.write_text(path.read_text().replace("description: A licence queue", "description: Our queue"))
+    path.write_text(
+        path.read_text().replace("description: A licence queue", "description: Our queue")
+    )
     (repo / "sweeps").mkdir()
     (repo / "sweeps/capacity.yaml").write_text(SWEEP)
     commit(repo, "describe")

@@ -220,3 +220,72 @@ def test_hostile_values_in_shipped_scenarios_are_refused_or_run(
     assignment = f"{_dotted(key)}={value}"
     if ends_cleanly(capsys, "validate", str(path), "--set", assignment) == 0:
         ends_cleanly(capsys, "run", str(path), "-n", "1", "-q", "--set", assignment, seconds=300)
+
+
+def test_a_sweep_directory_that_cannot_be_made_is_an_output_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # /proc refuses new directories even to root, which passes every permission check.
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(QUICK)
+    out = "/proc/reesim-hostile/sweep"
+    argv = ("sweep", str(scenario), "-o", out, "--vary", "authority.review.capacity=1,2", "-n", "2")
+    assert ends_cleanly(capsys, *argv) == 2
+    assert not Path(out).exists()
+
+
+SOLVE = ("--param", "firms.acme.stockpile.magnet", "--range", "1d:60d")
+TARGET = ("--target", "firms.acme.stockout_probability <= 5%")
+COST = ("--holding-cost", "1", "--loss-cost", "1")
+CALIBRATION = (
+    str(ROOT / "scenarios/examples/calibration.yaml"),
+    "--data",
+    str(ROOT / "examples/calibration/imports.csv"),
+)
+CALIBRATE = ("--population", "4", "--generations", "1", "-n", "1", "--draws", "2")
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        # every seed, worker count and replication count follows the limits of run and sweep
+        ("solve", "--seed", str(2**63)),
+        ("solve", "-j", "1025"),
+        ("solve", "-n", str(10**12)),
+        ("solve", "--max-replications", str(10**12)),
+        ("calibrate", "--seed", str(2**64)),
+        ("calibrate", "-j", "100000"),
+        ("calibrate", "--dask-local", "100000"),
+        ("calibrate", "-n", str(10**12)),
+        # work that would take days or memory no machine has is refused, not started
+        ("calibrate", "--population", str(10**8)),
+        ("calibrate", "--generations", str(10**8)),
+        ("calibrate", "--draws", str(10**9)),
+        ("cost", "--points", str(10**8)),
+        # a number that would make every cost infinite
+        ("cost", "--holding-cost", "inf"),
+        ("cost", "--loss-cost", "1e308"),
+        ("solve", "--tolerance", "inf"),
+    ],
+)
+def test_question_options_have_the_limits_of_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, option: str, value: str
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(QUICK)
+    given = {
+        "solve": ("solve", str(scenario), *SOLVE, *TARGET),
+        "cost": ("solve", str(scenario), *SOLVE, *COST),
+        "calibrate": ("calibrate", *CALIBRATION, *CALIBRATE),
+    }[command]
+    assert ends_cleanly(capsys, *given, option, value, seconds=30) == 2
+
+
+def test_calibration_work_is_bounded_as_a_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("calibrate", *CALIBRATION)
+    big = ("--population", "100000", "--generations", "1000", "-n", "1000")
+    with watchdog(30):
+        assert main([*argv, *big]) == 2
+    assert "expected at most 100,000,000 replications in all" in capsys.readouterr().err

@@ -126,3 +126,37 @@ def test_the_documented_command_works(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.chdir(tmp_path)
     assert main(argv[1:]) == 0
     assert load_scenario(tmp_path / "wind-turbines.yaml").scenario.firms["turbines"]
+
+
+@pytest.mark.parametrize("name", ["x: y", "a'b\"c #d", "[x]", "yes", "- dash", "*star"])
+def test_any_name_is_written_as_it_was_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    # the name went into the YAML unquoted: 'x: y' wrote an invalid file, '#d' was cut off
+    out = tmp_path / "s.yaml"
+    assert init(capsys, str(out), "--name", name)[0] == 0
+    assert load_scenario(out).name == name
+    copy = tmp_path / "c.yaml"
+    assert init(capsys, str(copy), "--from", "licence-queue", "--name", name)[0] == 0
+    assert load_scenario(copy).name == name
+
+
+def test_a_name_that_is_no_name_is_an_answer_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "s.yaml"
+    code, _, err = init(capsys, str(out), "--name", "two\nlines")
+    assert code == 2 and err.startswith("--name: expected a name on one line"), err
+    assert not out.exists()
+
+
+def test_from_a_file_that_is_not_a_scenario_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a file without a top-level name was an internal error (AssertionError)
+    source = tmp_path / "result.json"
+    source.write_text('{"kpis": {}}\n')
+    out = tmp_path / "s.yaml"
+    code, _, err = init(capsys, str(out), "--from", str(source))
+    assert code == 2 and f"--from: expected a scenario with a top-level name, got {source}" in err
+    assert not out.exists()

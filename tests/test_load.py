@@ -122,3 +122,30 @@ def test_a_missing_optional_mapping_on_the_way_is_still_created() -> None:
     text = MINIMAL.replace("    stockpile: {magnet: 30d}\n", "")
     resolved = load_text(text, "s.yaml", ["firms.acme.stockpile.magnet=10d"])
     assert "magnet" in resolved.scenario.firms["acme"].stockpile
+
+
+@pytest.mark.parametrize("name", ["total", "all"])
+def test_a_destination_may_not_take_a_name_results_give_an_aggregate(name: str) -> None:
+    # exports.total.<material> and applications.all.* are every destination together: a
+    # country of that name would be merged into them, or hide them.
+    assert problems(MINIMAL, (f"firms.acme.country={name}",)) == [
+        f"--set[1]:1:20: firms.acme.country: expected a destination other than total and all "
+        f"(the names results give every destination together), got '{name}'"
+    ]
+    background = f"authority.background={{rate_per_day: 0.1, destinations: {{{name}: 0.5}}}}"
+    assert problems(MINIMAL, (background,)) == [
+        f"--set[1]:1:22: authority.background.destinations.{name}: expected a destination other "
+        f"than total and all (the names results give every destination together), got '{name}'"
+    ]
+
+
+def test_background_destinations_are_ids() -> None:
+    found = problems(MINIMAL, ("authority.background={destinations: {a.b: 0.5}}",))
+    assert len(found) == 1 and "expected an id without" in found[0], found
+
+
+def test_the_reserved_destinations_are_the_aggregates_results_use() -> None:
+    from reesim.results.metrics import OVERALL
+    from reesim.scenario.fields import AGGREGATE_DESTINATIONS
+
+    assert OVERALL in AGGREGATE_DESTINATIONS and "total" in AGGREGATE_DESTINATIONS

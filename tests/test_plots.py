@@ -347,8 +347,9 @@ def test_the_store_reads_what_the_sweep_wrote(tmp_path: Path) -> None:
         rows = list(csv.DictReader(f))
     for p, row in zip(sweep.points, rows, strict=True):
         assert p.factors == {name: row[name] for name in sweep.factors}
-        assert f"{p.stats['firms.acme.stockout_days']['mean']:.6g}" == (
-            row["firms.acme.stockout_days.mean"]
+        assert (
+            f"{p.stats['firms.acme.stockout_days']['mean']:.6g}"
+            == (row["firms.acme.stockout_days.mean"])
         )
     assert {s.factor for s in sweep.sensitivity} <= set(sweep.factors)
 

@@ -202,7 +202,10 @@ def test_exporters_general_licences_thin_december_applications() -> None:
 
     def december_jl_mag_filings(recs: RunRecords) -> int:
         return sum(
-            f.submission == 0 and f.day >= dec2 and f.exporter == "jl_mag" and f.material == "ndfeb_magnet"
+            f.submission == 0
+            and f.day >= dec2
+            and f.exporter == "jl_mag"
+            and f.material == "ndfeb_magnet"
             for f in recs.filings
         )
 

@@ -280,9 +280,7 @@ def test_a_population_runs_short_one_importer_at_a_time_as_the_header_says() -> 
 def test_prestocking_delays_the_shortage_as_the_header_says() -> None:
     aware = run(example("prestock"), n=6)
     unaware = run(
-        load_scenario(
-            EXAMPLES / "prestock.yaml", ["firms.buyer.ordering.prestock.aware_share=0"]
-        ),
+        load_scenario(EXAMPLES / "prestock.yaml", ["firms.buyer.ordering.prestock.aware_share=0"]),
         n=6,
     )
     for a, b in zip(

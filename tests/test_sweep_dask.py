@@ -31,6 +31,7 @@ from reesim.experiment.executors import SerialExecutor  # noqa: E402
 from reesim.experiment.store import read_replications  # noqa: E402
 from reesim.experiment.sweep import execute_sweep  # noqa: E402
 from reesim.experiment.sweepfile import load_sweep  # noqa: E402
+from tests.conftest import MINIMAL  # noqa: E402
 from tests.test_sweep_run import STOCHASTIC, SWEEP  # noqa: E402
 
 DASK = Path(sys.executable).with_name("dask")
@@ -299,3 +300,29 @@ def test_without_dask_the_message_says_how_to_install_it(
                  "--dask-local", "2"])  # fmt: skip
     _, err = capsys.readouterr()
     assert code == 2 and "pip install 'reesim[dask]'" in err
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["http://x", "x:8786", "tcp://", "tcp://host:port", "tcp://host:99999", "tcp://a b:1", ""],
+)
+def test_a_scheduler_address_that_is_not_one_is_a_usage_error_at_once(address: str) -> None:
+    # Dask raised ValueError (an internal error) for an unknown scheme, and the half-made
+    # client then hung for 60 s on exit with a traceback.
+    with pytest.raises(UsageError, match="expected a scheduler address like tcp://host:8786"):
+        DaskExecutor(address)
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "tcp://scheduler", "tcp://[::1]:1"])
+def test_scheduler_addresses_of_every_form_are_taken(address: str) -> None:
+    assert DaskExecutor(address).address == address
+
+
+def test_sweep_with_a_bad_scheduler_address_exits_2_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(MINIMAL)
+    argv = ["sweep", str(scenario), "-o", str(tmp_path / "out"), "--scheduler", "http://x"]
+    assert main([*argv, "--vary", "authority.review.capacity=1,2", "-n", "2"]) == 2
+    assert "tcp://host:8786 or tls://host:8786, got 'http://x'" in (capsys.readouterr().err)

@@ -233,7 +233,8 @@ def test_parse_vary(text: str, values: tuple[object, ...], range_: Range | None)
 
 
 @pytest.mark.parametrize(
-    "text", ["a.b", "=1,2", "a.b=", "a..b=1", "a.b=1:2:lin", "a.b=1:2:1", "a.b=1:2:3.5", "a.b=1:2:3:4"]
+    "text",
+    ["a.b", "=1,2", "a.b=", "a..b=1", "a.b=1:2:lin", "a.b=1:2:1", "a.b=1:2:3.5", "a.b=1:2:3:4"],
 )
 def test_parse_vary_refuses(text: str) -> None:
     with pytest.raises(ValueError, match="expected"):

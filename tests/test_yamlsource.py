@@ -409,3 +409,22 @@ def test_partial_documents_keep_their_problems_and_the_rest():
         "s.yaml:2:4: b: expected plain YAML data, got tag !!binary",
         "s.yaml:4:1: c: expected each key once, got 'c' again (first on line 3)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1:30", "1:30"),  # YAML 1.1 reads base 60 (90): text, as in YAML 1.2
+        ("1:30.5", "1:30.5"),
+        ("190:20:30", "190:20:30"),
+        ("010", 10),  # YAML 1.1 reads octal (8): decimal, as in YAML 1.2
+        ("-010", -10),
+        ("+007", 7),
+        ("00", 0),
+        ("0x1f", 31),  # written on purpose; unchanged
+        ("1_000", 1000),
+    ],
+)
+def test_numbers_mean_what_they_say_not_yaml_1_1_base_60_or_octal(text: str, value: object):
+    assert parse_document(f"a: {text}\n", "s.yaml").data == {"a": value}
+    assert parse_scalar(text) == value

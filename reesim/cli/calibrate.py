@@ -17,6 +17,14 @@ from rich.table import Table
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.cli.output import check_file
 from reesim.errors import UsageError
+from reesim.limits import (
+    MAX_DRAWS,
+    MAX_GENERATIONS,
+    MAX_PARTICLES,
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    MAX_WORKERS,
+)
 from reesim.report.words import counted
 from reesim.results.names import is_daily
 
@@ -40,24 +48,50 @@ def calibrate(
         str | None,
         typer.Option("--holdout-from", help="Hold out observations on or after this date."),
     ] = None,
-    population: Annotated[int, typer.Option("--population", min=4, help="Particles.")] = 40,
-    generations: Annotated[int, typer.Option("--generations", min=1, help="ABC-SMC rounds.")] = 4,
+    population: Annotated[
+        int, typer.Option("--population", min=4, max=MAX_PARTICLES, help="Particles.")
+    ] = 40,
+    generations: Annotated[
+        int, typer.Option("--generations", min=1, max=MAX_GENERATIONS, help="ABC-SMC rounds.")
+    ] = 4,
     replications: Annotated[
-        int, typer.Option("-n", "--replications", min=1, help="Replications per value tried.")
+        int,
+        typer.Option(
+            "-n",
+            "--replications",
+            min=1,
+            max=MAX_REPLICATIONS,
+            help="Replications per value tried.",
+        ),
     ] = 4,
     distance: Annotated[
         DistanceName, typer.Option("--distance", help="squared or absolute standardised error.")
     ] = DistanceName.squared,
     draws: Annotated[
-        int, typer.Option("--draws", min=2, help="Posterior draws for the predictive bands.")
+        int,
+        typer.Option(
+            "--draws", min=2, max=MAX_DRAWS, help="Posterior draws for the predictive bands."
+        ),
     ] = 20,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed.")] = 1,
     jobs: Annotated[
-        int, typer.Option("-j", "--jobs", min=1, help="Worker processes (1 runs in this process).")
+        int,
+        typer.Option(
+            "-j",
+            "--jobs",
+            min=1,
+            max=MAX_WORKERS,
+            help="Worker processes (1 runs in this process).",
+        ),
     ] = 1,
     dask_local: Annotated[
         int | None,
-        typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N workers."),
+        typer.Option(
+            "--dask-local",
+            min=1,
+            max=MAX_WORKERS,
+            help="Run on a local Dask cluster of N workers.",
+        ),
     ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE.")
@@ -75,6 +109,12 @@ def calibrate(
     check_file(write, (".yaml", ".yml"))
     check_file(out, (".json",))
     check_file(report, (".html", ".htm"))
+    total = (population * generations + draws) * replications
+    if total > MAX_REPLICATIONS:
+        raise UsageError(
+            f"expected at most {MAX_REPLICATIONS:,} replications in all ((--population x "
+            f"--generations + --draws) x -n), got {total:,}"
+        )
     from reesim.questions.calibrate import abc_smc, fit_of, predictive, priors
     from reesim.questions.observations import check_names, read_observations
     from reesim.questions.runs import ScenarioRuns

@@ -134,4 +134,7 @@ def _copy(source: str, name: str | None) -> str:
     if path is None:
         names = ", ".join(shipped) or "none found"
         raise UsageError(f"--from: expected a shipped scenario ({names}) or a file, got {source!r}")
-    return scaffold.copied_text(path, name)
+    try:
+        return scaffold.copied_text(path, name)
+    except ValueError as err:
+        raise UsageError(f"--from: {err}") from None

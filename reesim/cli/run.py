@@ -118,7 +118,9 @@ def run(
         metrics = probe(resolved, seed)
         names = [n for n in (metrics.series if metrics else ()) if not is_daily(n)]
         if metrics is not None and not any(fnmatchcase(n, p) for n in names for p in series):
-            raise UsageError(f"no series matches {', '.join(series)}; there are: " + ", ".join(names))
+            raise UsageError(
+                f"no series matches {', '.join(series)}; there are: " + ", ".join(names)
+            )
     indices = (
         range(replay, replay + 1)
         if replay is not None

@@ -13,6 +13,7 @@ import typer
 from reesim.cli.app import app, stderr_console, stdout_console
 from reesim.cli.output import check_file
 from reesim.errors import Problem, ScenarioError, UsageError
+from reesim.limits import MAX_COST, MAX_COST_POINTS, MAX_KEPT_REPLICATIONS, MAX_SEED, MAX_WORKERS
 from reesim.report.words import counted
 
 if TYPE_CHECKING:  # what the command needs is imported when it runs: --help stays light
@@ -47,32 +48,63 @@ def solve(
         typer.Option(
             "--tolerance",
             min=0.0,
+            max=1e15,
             help="Bracket width to stop at, in the range's unit (default: 1/64 of the range).",
         ),
     ] = None,
     replications: Annotated[
-        int, typer.Option("-n", "--replications", min=2, help="Replications at each value first.")
+        int,
+        typer.Option(
+            "-n",
+            "--replications",
+            min=2,
+            max=MAX_KEPT_REPLICATIONS,
+            help="Replications at each value first.",
+        ),
     ] = 50,
     max_replications: Annotated[
         int,
-        typer.Option("--max-replications", min=2, help="Replications at most at one value."),
+        typer.Option(
+            "--max-replications",
+            min=2,
+            max=MAX_KEPT_REPLICATIONS,
+            help="Replications at most at one value.",
+        ),
     ] = 800,
     holding_cost: Annotated[
         float | None,
         typer.Option(
-            "--holding-cost", min=0.0, help="Cost mode: cost of holding one kg for one day."
+            "--holding-cost",
+            min=0.0,
+            max=MAX_COST,
+            help="Cost mode: cost of holding one kg for one day.",
         ),
     ] = None,
     loss_cost: Annotated[
         float | None,
-        typer.Option("--loss-cost", min=0.0, help="Cost mode: loss per unit of production lost."),
+        typer.Option(
+            "--loss-cost",
+            min=0.0,
+            max=MAX_COST,
+            help="Cost mode: loss per unit of production lost.",
+        ),
     ] = None,
     points: Annotated[
-        int, typer.Option("--points", min=2, help="Cost mode: values tried across the range.")
+        int,
+        typer.Option(
+            "--points", min=2, max=MAX_COST_POINTS, help="Cost mode: values tried across the range."
+        ),
     ] = 9,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Root seed.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed.")] = 1,
     jobs: Annotated[
-        int, typer.Option("-j", "--jobs", min=1, help="Worker processes (1 runs in this process).")
+        int,
+        typer.Option(
+            "-j",
+            "--jobs",
+            min=1,
+            max=MAX_WORKERS,
+            help="Worker processes (1 runs in this process).",
+        ),
     ] = 1,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE.")

@@ -64,7 +64,12 @@ def sweep(
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Client key (tls://).")] = None,
     dask_local: Annotated[
         int | None,
-        typer.Option("--dask-local", min=1, help="Run on a local Dask cluster of N workers."),
+        typer.Option(
+            "--dask-local",
+            min=1,
+            max=MAX_WORKERS,
+            help="Run on a local Dask cluster of N workers.",
+        ),
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the sweep in --out (or start it).")

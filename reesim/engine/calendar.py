@@ -116,7 +116,6 @@ class Calendar:
         s = self.spec
         return d not in s.holidays and (d in s.workdays or d.weekday() not in s.weekends)
 
-
     # --- working days ---------------------------------------------------------------------
 
     def add_working_days(self, t_days: float, n: float) -> float:

@@ -11,5 +11,3 @@ TICK_DAYS = 1e-9
 within one tick counts as reached: float time cannot always advance by less (at day 36,000 the
 clock's resolution is ~7e-12 days), and a wake-up that does not advance the clock would be woken
 again and again without end."""
-
-

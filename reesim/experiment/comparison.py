@@ -125,8 +125,7 @@ def run_comparison(
             keep_replications=plan.keep_replications,
         )
     results = [
-        plan.saved[i] if i in plan.saved else runs[order.index(i)]
-        for i in range(len(plan.sources))
+        plan.saved[i] if i in plan.saved else runs[order.index(i)] for i in range(len(plan.sources))
     ]
     # Paired folds exist for scenario files run together with a scenario-file baseline.
     folds = dict(zip(order[1:], pairs, strict=True)) if order and order[0] == 0 else {}
@@ -141,7 +140,9 @@ def run_comparison(
     )
 
 
-def _gates(expressions: Sequence[str], files: Sequence[Path], problems: list[Problem]) -> list[Gate]:
+def _gates(
+    expressions: Sequence[str], files: Sequence[Path], problems: list[Problem]
+) -> list[Gate]:
     gates: list[Gate] = []
     for path in files:
         try:

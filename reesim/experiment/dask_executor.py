@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -39,6 +40,21 @@ def _distributed() -> Any:
     return distributed
 
 
+ADDRESS = re.compile(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+)(?::(\d{1,5}))?/?")
+"""A scheduler's address: tcp:// or tls://, a host name or IP address (IPv6 in brackets), and
+a port (Dask's 8786 if none)."""
+
+
+def check_address(address: str) -> None:
+    """UsageError unless `address` is a scheduler address (`ADDRESS`) with a port Dask could
+    use; checked before Dask sees it, as Dask's own error leaves a client that blocks exit."""
+    found = ADDRESS.fullmatch(address)
+    if found is None or not 1 <= int(found[3] or 8786) <= 65535:
+        raise UsageError(
+            f"expected a scheduler address like tcp://host:8786 or tls://host:8786, got {address!r}"
+        )
+
+
 @dataclass(frozen=True)
 class TlsFiles:
     ca: str
@@ -60,6 +76,8 @@ class DaskExecutor(Pool):
     ):
         if (address is None) == (local_workers is None):
             raise UsageError("expected either a scheduler address or a local cluster size")
+        if address is not None:
+            check_address(address)
         if address is not None and address.startswith("tls://") and tls is None:
             raise UsageError(
                 f"expected --tls-ca, --tls-cert and --tls-key for the tls:// scheduler {address}"

@@ -46,6 +46,7 @@ from reesim.experiment.store import (
 from reesim.experiment.summaries import PointSummaries
 from reesim.experiment.sweepfile import SweepPlan
 from reesim.experiment.sweepsummary import SweepOutcome
+from reesim.files import make_output_dir
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def execute_sweep(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"expected a directory for -o, got the file {out}")
-    out.mkdir(parents=True, exist_ok=True)
+    make_output_dir(out)
     with DirectoryLock(out):
         return _execute(
             plan,
@@ -139,7 +140,7 @@ def _execute(
     if manifest is not None:
         plan = _check_resume(manifest, plan, out, force)
     parts = out / PARTS
-    parts.mkdir(parents=True, exist_ok=True)
+    make_output_dir(parts)
     for stale in [*parts.glob(".*.tmp"), *out.glob(".*.tmp")]:
         stale.unlink(missing_ok=True)  # a dead writer's: we hold the lock
 

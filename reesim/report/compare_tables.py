@@ -157,7 +157,9 @@ def footnote(compared: Compared) -> str:
 def title(c: Comparison, compared: Compared) -> str:
     i = compared.labels.index(c.candidate)
     n = len(compared.results[i].provenance.replications)
-    return f"{c.candidate} vs {c.baseline} (baseline), {counted(n, 'replication')}: {pairing_text(c)}"
+    return (
+        f"{c.candidate} vs {c.baseline} (baseline), {counted(n, 'replication')}: {pairing_text(c)}"
+    )
 
 
 def _groups(names: Sequence[str]) -> Iterator[tuple[str, str, str]]:

@@ -585,7 +585,9 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _points_html(sweep: SweepSummary, kpi: str, kpis: Sequence[str] = (), each_end: int = 10) -> str:
+def _points_html(
+    sweep: SweepSummary, kpi: str, kpis: Sequence[str] = (), each_end: int = 10
+) -> str:
     """Points ordered by `kpi`'s mean (both ends when there are many), with the mean and 95%
     interval of every KPI in `kpis` (units in the headers)."""
     shown_kpis = list(dict.fromkeys([kpi, *kpis]))

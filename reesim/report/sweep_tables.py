@@ -52,14 +52,30 @@ def sweep_renderables(
                     Col("point", [str(p.index) for p in points], number=True, justify="right"),
                     *(
                         # Later factors are left out first when the table does not fit.
-                        Col(header, [_value(p.values[n]) for p in points], number=True,
-                            drop=len(shown) - i, justify="right")
+                        Col(
+                            header,
+                            [_value(p.values[n]) for p in points],
+                            number=True,
+                            drop=len(shown) - i,
+                            justify="right",
+                        )
                         for i, (header, n) in enumerate(zip(headers, shown, strict=True))
                     ),  # fmt: skip
-                    Col(f"mean ({unit})", [_num(s["mean"]) for s in stats], number=True,
-                        justify="right"),
-                    Col("95% CI", ["-" if any(_nan(c) for c in ci) else f"{_num(ci[0])} .. {_num(ci[1])}"
-                                   for ci in cis], number=True, justify="right"),
+                    Col(
+                        f"mean ({unit})",
+                        [_num(s["mean"]) for s in stats],
+                        number=True,
+                        justify="right",
+                    ),
+                    Col(
+                        "95% CI",
+                        [
+                            "-" if any(_nan(c) for c in ci) else f"{_num(ci[0])} .. {_num(ci[1])}"
+                            for ci in cis
+                        ],
+                        number=True,
+                        justify="right",
+                    ),
                 ],  # fmt: skip
                 title=title,
             )

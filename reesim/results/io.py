@@ -190,7 +190,9 @@ def _check_shape(r: RunResult) -> None:
     p = r.provenance
     texts = (p.reesim_version, p.scenario_name, p.scenario_path, p.scenario_sha256, p.created_utc)
     if not all(isinstance(t, str) for t in (*texts, *p.overrides)):
-        raise TypeError("a reesim version, scenario name, path, sha256, overrides or creation time that is not text")
+        raise TypeError(
+            "a reesim version, scenario name, path, sha256, overrides or creation time that is not text"
+        )
     if not r.months or not all(isinstance(m, str) and _MONTH.fullmatch(m) for m in r.months):
         raise TypeError("months that are not YYYY-MM")
     for m in r.months:

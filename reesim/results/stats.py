@@ -125,8 +125,6 @@ def t_quantile(df: float, confidence: float = CONFIDENCE) -> float:
     return float(sps.t.ppf(0.5 + confidence / 2.0, df))
 
 
-
-
 def summarize(
     values: np.ndarray, bounds: Bounds | None = None, confidence: float = CONFIDENCE
 ) -> Summary:
@@ -289,8 +287,6 @@ def wilson_arrays(
         lo = np.where(ones == 0, 0.0, np.maximum(0.0, centre - half))
         hi = np.where(ones == n, 1.0, np.minimum(1.0, centre + half))
     return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
-
-
 
 
 def percentile_interval(

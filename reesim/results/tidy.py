@@ -139,5 +139,3 @@ def provenance_rows(result: RunResult) -> list[Row]:
         ("wall_time_s", p.wall_time_s),
     ]
     return [{"field": k, "value": v} for k, v in fields]
-
-

@@ -26,6 +26,8 @@ def _escape_invisible(c: str) -> str:
     if c.isprintable():
         return c
     return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+
+
 _PLAIN = re.compile(_NAME)
 
 

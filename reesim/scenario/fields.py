@@ -17,6 +17,7 @@ names. A new field gets the rule by using the type:
     Bounded(ge=.., le=..)                               any other range: Annotated[float, Bounded(...)]
     DateValue                                           a date in the supported years
     Id, Name, Label                                     keys of mappings, names, optional names
+    Destination                                         a country goods go to (an Id)
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ __all__ = [
     "ArrivalsPerDay",
     "Bounded",
     "Count",
+    "AGGREGATE_DESTINATIONS",
     "DateValue",
+    "Destination",
     "DurationValue",
     "HorizonValue",
     "Id",
@@ -54,6 +57,7 @@ __all__ = [
     "RateKgPerDay",
     "Share",
     "StockValue",
+    "check_name",
 ]
 
 MAX_NUMBER = 1e9
@@ -256,6 +260,39 @@ Id = Annotated[
 ]
 """The id of something a scenario defines (a key of `materials`, `firms`...): what dotted paths,
 KPI names and file names are made of."""
+
+AGGREGATE_DESTINATIONS = ("total", "all")
+"""Names results give every destination together (`exports.total.<material>`,
+`applications.all.approved_share`, see `reesim.results.metrics`): a country of that name would
+be merged into the aggregate's series, so none may take one."""
+
+
+def _check_destination(text: str) -> str:
+    if text in AGGREGATE_DESTINATIONS:
+        raise ValueError(
+            f"expected a destination other than {' and '.join(AGGREGATE_DESTINATIONS)} (the names "
+            f"results give every destination together), got {text!r}"
+        )
+    return text
+
+
+Destination = Annotated[
+    str,
+    AfterValidator(_check_id),
+    AfterValidator(_check_destination),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": MAX_ID_LENGTH,
+            "pattern": rf'^(?!({"|".join(AGGREGATE_DESTINATIONS)})$)[^\s.\[\]"`=]+$',
+        }
+    ),
+]
+"""Where goods go (a firm's `country`, a background destination): an `Id` that is not one of the
+`AGGREGATE_DESTINATIONS`, which KPI and series names use for all destinations together."""
+
+check_name = _check_name
+"""ValueError unless the text is a `Name`: for names given outside a scenario file."""
 
 Name = Annotated[str, AfterValidator(_check_name), Field(min_length=1)]
 """A name shown to people: not blank, on one line, no invisible characters."""

@@ -17,7 +17,9 @@ from datetime import date
 from pathlib import Path
 
 from reesim.scenario import units
+from reesim.scenario.fields import check_name
 from reesim.scenario.units import DAYS_PER_MONTH
+from reesim.scenario.yamlsource import flow_text
 
 CALENDAR_DAYS_PER_WORKING_DAY = 7.0 / 5.0
 SAFETY_DAYS = 14
@@ -50,6 +52,10 @@ class Answers:
 def problems(a: Answers) -> list[str]:
     """Every answer that cannot make a valid scenario, as ``--option: expected …, got …``."""
     out = []
+    try:
+        check_name(a.name)
+    except ValueError as err:
+        out.append(f"--name: {err}")
     for option, value in (("--firm", a.firm), ("--material", a.material)):
         if not _ID.match(value):
             out.append(
@@ -121,7 +127,7 @@ def scenario_text(a: Answers) -> str:
 # (and in your editor: `reesim schema`). Numbers here are the answers given to `reesim init`
 # or its defaults, not sourced facts: cite your sources in comments as you replace them.
 
-name: {a.name}
+name: {flow_text(a.name)}
 description: {a.firm} imports {a.material} ({a.annual_use} a year) under export licensing.
 start: {a.start.isoformat()}
 horizon: {a.horizon}
@@ -159,9 +165,17 @@ firms:
 
 
 def copied_text(source: Path, name: str | None) -> str:
-    """A shipped scenario's text with its comments, renamed to `name` when given."""
-    text = source.read_text(encoding="utf-8")
+    """A shipped scenario's text with its comments, renamed to `name` when given (ValueError
+    if it has no top-level name to rename)."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"expected a scenario in UTF-8 text, got other bytes in {source}"
+        ) from None
     if name is not None:
-        text, count = re.subn(r"(?m)^name:[ \t]*[^\s#]+", f"name: {name}", text, count=1)
-        assert count == 1, f"{source} has no top-level name"
+        line = f"name: {flow_text(name)}"
+        text, count = re.subn(r"(?m)^name:[ \t]*[^\s#]+", lambda _: line, text, count=1)
+        if count != 1:
+            raise ValueError(f"expected a scenario with a top-level name, got {source}")
     return f"# Copied from {source.name} by `reesim init --from`.\n{text}"

@@ -21,6 +21,7 @@ from reesim.scenario.distributions import DurationDistribution, NumberDistributi
 from reesim.scenario.fields import (
     ArrivalsPerDay,
     DateValue,
+    Destination,
     DurationValue,
     HorizonValue,
     Id,
@@ -261,7 +262,7 @@ class Background(Model):
         default=0.0,
         description="Mean applications per calendar day from firms not modelled; 0 for none.",
     )
-    destinations: dict[str, Share] = Field(
+    destinations: dict[Destination, Share] = Field(
         default={}, description="Share of applications per destination; the rest go to `other`."
     )
     end_uses: dict[EndUse, Share] = Field(
@@ -470,7 +471,7 @@ class Firm(Model):
     in order of preference and stops production while any needed material is out."""
 
     name: Label = Field(default="", description="Display name.")
-    country: Id = Field(
+    country: Destination = Field(
         description="Where it imports to: the destination that `controls`, outcome rules and "
         "general licences match."
     )

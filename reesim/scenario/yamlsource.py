@@ -12,7 +12,9 @@ tree with the safe loader and builds the Python values itself, so that
   ever constructed from a tag.
 
 Scalars resolve as with ``yaml.safe_load`` (YAML 1.1: ``yes``/``no``/``on``/``off`` are booleans),
-except that a timestamp with a time of day is kept as the text written: scenarios deal in dates.
+except that a timestamp with a time of day is kept as the text written: scenarios deal in dates,
+and that numbers read as written, as in YAML 1.2: ``1:30`` is text (YAML 1.1 reads 90, base 60,
+so ``transit: 1:30`` would silently be 90 days) and ``010`` is 10 (YAML 1.1 reads 8, octal).
 Mapping keys are kept as the text written (``2025:`` and ``no:`` give ``"2025"`` and ``"no"``),
 since every key of the scenario format is a name; a key that is a list or mapping is a Problem.
 Anchors and aliases work. Merge keys (``<<: *defaults``) work as in ``yaml.safe_load``: the
@@ -65,6 +67,10 @@ _SCALARS: dict[str, Callable[[SafeConstructor, ScalarNode], Any]] = {
     _MERGE: SafeConstructor.construct_yaml_str,
     _TAG + "value": SafeConstructor.construct_yaml_str,
 }
+_BASE_60 = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+"""YAML 1.1's sexagesimal numbers (``1:30`` is 90), which YAML 1.2 dropped."""
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+"""YAML 1.1's octal integers (``010`` is 8), decimal in YAML 1.2."""
 _KINDS = {_TAG + "int": "integer", _TAG + "float": "number", _TAG + "timestamp": "date"}
 
 
@@ -240,6 +246,10 @@ class _Builder:
         construct = _SCALARS.get(node.tag)
         if construct is None:
             return self._bad_tag(node, key)
+        if node.tag in (_TAG + "int", _TAG + "float") and _BASE_60.fullmatch(node.value):
+            return node.value  # text; a number field then says it is not a number
+        if node.tag == _TAG + "int" and _OCTAL.fullmatch(node.value):
+            return int(node.value.replace("_", ""), 10)
         try:
             value = construct(self._constructor, node)
         except (ValueError, OverflowError, yaml.YAMLError):

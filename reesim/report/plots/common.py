@@ -315,7 +315,6 @@ def _slug(text: str) -> str:
     return f"{safe}-{digest}" if safe else digest
 
 
-
 # --- words on charts ----------------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ _NUMBER_WITH_UNIT = re.compile(
     r"^\s*(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>[a-zA-Z/% ]*)$"
 )
 
+
 def _values(sweep: SweepSummary, kpi: str, stat: str = "mean") -> np.ndarray:
     return np.array(sweep.values(kpi, stat), dtype=float)
 
@@ -83,7 +84,13 @@ def sweep_factor_chart(sweep: SweepSummary, kpi: str) -> Figure:
 
 
 def _by_other_factor(
-    fig: Figure, ax: Any, sweep: SweepSummary, other: str, x: np.ndarray, mean: np.ndarray, err: np.ndarray
+    fig: Figure,
+    ax: Any,
+    sweep: SweepSummary,
+    other: str,
+    x: np.ndarray,
+    mean: np.ndarray,
+    err: np.ndarray,
 ) -> None:
     """Points coloured by `other`'s value: a legend of its levels when few, else a colour bar."""
     values = [p.factors[other] for p in sweep.points]
