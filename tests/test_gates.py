@@ -128,6 +128,9 @@ FORMS = [
     ("rel(firms.a.first_stockout_day) > 0", "undefined"),
     ("delta(materials.m.exports_kg) > 0.2", "fail"),
     ("1 / 0 > 1", "undefined"),
+    ("1e308 * 1e308 > 1", "undefined"),  # an overflow has no value, as a division by zero
+    ("1e308 + 1e308 > 1", "undefined"),
+    ("rel(materials.m.exports_kg) * 2 > 5%", "fail"),  # infinite operand: stays infinite
     ("significant(firms.a.first_stockout_day)", "undefined"),
 ]
 

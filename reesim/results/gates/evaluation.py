@@ -243,7 +243,9 @@ class _Evaluator:
         if isinstance(node, Ref):
             return _ref_value(node, self.comparison)
         if isinstance(node, Scale):
-            return self.num(node.operand) * node.factor
+            value = self.num(node.operand)
+            scaled = value * node.factor
+            return math.nan if math.isfinite(value) and not math.isfinite(scaled) else scaled
         if isinstance(node, Neg):
             return -self.num(node.operand)
         if isinstance(node, Func):
@@ -256,12 +258,17 @@ class _Evaluator:
         if isinstance(node, Arith):
             a, b = self.num(node.left), self.num(node.right)
             if node.op == "+":
-                return a + b
-            if node.op == "-":
-                return a - b
-            if node.op == "*":
-                return a * b
-            return a / b if b != 0 else math.nan
+                out = a + b
+            elif node.op == "-":
+                out = a - b
+            elif node.op == "*":
+                out = a * b
+            else:
+                out = a / b if b != 0 else math.nan
+            # An overflow of finite numbers (1e308 * 10) has no value to compare, as a division
+            # by zero has none; an infinite operand (rel() from 0) stays infinite.
+            overflow = not math.isfinite(out) and math.isfinite(a) and math.isfinite(b)
+            return math.nan if overflow else out
         if isinstance(node, Not):
             return not self.eval(node.operand)
         if isinstance(node, Logic):
