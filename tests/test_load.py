@@ -103,6 +103,15 @@ def test_a_set_through_a_mistyped_name_says_which_names_exist() -> None:
     assert lines == ["--set[1]:1:1: firms.acm: expected one of acme in 'firms', got 'acm'"]
 
 
+def test_a_set_past_the_end_of_a_list_names_the_path() -> None:
+    lines = problems(MINIMAL, ("authority.outcomes[3].approve=1", "horizon.days=1"))
+    assert lines == [
+        "--set[1]:1:1: authority.outcomes[3]: expected an index below 1 in "
+        "'authority.outcomes', got [3]",
+        "--set[2]:1:1: horizon.days: expected a mapping to hold 'days', got '90d'",
+    ]
+
+
 def test_a_timeline_path_through_a_mistyped_name_points_at_the_path() -> None:
     text = MINIMAL.replace("authority.controls.magnet: true", "firms.acm.transit: 3w")
     (line,) = problems(text)

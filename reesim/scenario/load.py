@@ -191,7 +191,8 @@ def _apply_overrides(
             entry = new_entry(raw, key)
             raw = set_path(raw, key, value)
         except ValueError as err:  # PathError is a ValueError
-            problems.append(Problem(source, 1, 1, "", str(err)))
+            where = dotted(err.key) if isinstance(err, PathError) else ""
+            problems.append(Problem(source, 1, 1, where, str(err)))
             continue
         marks[dotted(key)] = (source, Mark(1, col))
         if entry is not None:

@@ -27,14 +27,19 @@ __all__ = [
 
 
 class PathError(ValueError):
-    """A path that does not lead anywhere in the document."""
+    """A path that does not lead anywhere in the document; `key` is the path up to and
+    including the step that found nothing."""
+
+    def __init__(self, message: str, key: Key = ()):
+        super().__init__(message)
+        self.key = key
 
 
 def get_path(data: Any, key: Key) -> Any:
     """The value at `key`; PathError if any step is missing."""
     node = data
     for depth, step in enumerate(key):
-        node = _child(node, step, key[:depth])
+        node = _child(node, step, key[: depth + 1])
     return node
 
 
@@ -44,21 +49,26 @@ def set_path(data: Any, key: Key, value: Any) -> Any:
     Missing mapping keys along the way are created (the schema then judges whether they are
     allowed); list indices must exist.
     """
+    return _set(data, key, value, ())
+
+
+def _set(data: Any, key: Key, value: Any, parent: Key) -> Any:
     if not key:
         return value
     step, rest = key[0], key[1:]
+    here = (*parent, step)
     if isinstance(step, int):
         if not isinstance(data, list) or not -len(data) <= step < len(data):
-            raise PathError(_no_such(step, data, ()))
+            raise PathError(_no_such(step, data, parent), here)
         copy = list(data)
-        copy[step] = set_path(copy[step], rest, value)
+        copy[step] = _set(copy[step], rest, value, here)
         return copy
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise PathError(f"expected a mapping to hold '{step}', got {_kind(data)}")
+        raise PathError(f"expected a mapping to hold '{step}', got {_kind(data)}", here)
     copy_map = dict(data)
-    copy_map[step] = set_path(copy_map.get(step), rest, value)
+    copy_map[step] = _set(copy_map.get(step), rest, value, here)
     return copy_map
 
 
@@ -90,13 +100,13 @@ def parse_assignment(text: str) -> tuple[Key, Any, int]:
     return parse_dotted(path.strip()), parse_scalar(value.strip()), len(path) + 2
 
 
-def _child(node: Any, step: str | int, parent: Key) -> Any:
+def _child(node: Any, step: str | int, here: Key) -> Any:
     if isinstance(step, int):
         if isinstance(node, list) and -len(node) <= step < len(node):
             return node[step]
     elif isinstance(node, dict) and step in node:
         return node[step]
-    raise PathError(_no_such(step, node, parent))
+    raise PathError(_no_such(step, node, here[:-1]), here)
 
 
 def _no_such(step: str | int, node: Any, parent: Key) -> str:
