@@ -205,6 +205,26 @@ def test_targets_parse_flip_and_refuse_with_a_caret() -> None:
     assert "--target[3]" in text
 
 
+def test_a_threshold_outside_what_the_kpi_can_be_is_refused() -> None:
+    # Decided before anything runs: almost always a slip of units.
+    units = {"firms.a.stockout_probability": "share", "firms.a.stockout_days": "d"}
+    (t,) = parse_targets(["firms.a.stockout_days > -0"], units)
+    assert t.threshold == 0.0
+    with pytest.raises(ScenarioError) as err:
+        parse_targets(
+            ["firms.a.stockout_probability <= 500%", "firms.a.stockout_days <= -1"], units
+        )
+    text = str(err.value)
+    assert (
+        "--target[1]:1:33: expected a threshold from 0 to 1 for firms.a.stockout_probability, "
+        "got 5 (the target would always be met)" in text
+    )
+    assert (
+        "--target[2]:1:26: expected a threshold of at least 0 for firms.a.stockout_days, "
+        "got -1 (the target would never be met)" in text
+    )
+
+
 def test_range_units() -> None:
     assert parse_range("p", "2w:52w").text(27.5) == "27.5w"
     kg = parse_range("p", "500kg:2t")

@@ -29,9 +29,10 @@ from typing import Literal
 
 import numpy as np
 
-from reesim.results.gates import Cmp, GateError, Num, Ref, Scale, bind, parse
+from reesim.results.gates import Cmp, GateError, Neg, Num, Ref, Scale, bind, parse
 from reesim.results.gates.checks import parse_options
 from reesim.results.intervals import upper_bound
+from reesim.results.stats import kpi_bounds
 
 TARGET_STATS = ("mean", "p5", "p50", "p95")
 QUANTILES = {"p5": 0.05, "p50": 0.50, "p95": 0.95}
@@ -128,10 +129,27 @@ def _target(text: str, units: Mapping[str, str]) -> Target:
             f"expected a target on a KPI's {', '.join(TARGET_STATS)}, got '{left.stat}'",
             left.name_end - len(left.stat),
         )
+    bounds = kpi_bounds(left.kpi)
+    if not bounds.low <= number <= bounds.high:
+        # Outside what the KPI can be, the target is decided before anything runs: always met
+        # or never. Almost always a slip of units (500% for 5%, 0.05 for a percentage).
+        always = (number > bounds.high) == (op in ("<", "<="))
+        raise GateError(
+            f"expected a threshold {_range_text(bounds.low, bounds.high)} for {left.kpi}, "
+            f"got {number:g} (the target would {'always' if always else 'never'} be met)",
+            right.start,
+        )
     return Target(text.strip(), left.kpi, left.stat, op, number, left.unit)
 
 
+def _range_text(low: float, high: float) -> str:
+    return f"from {low:g} to {high:g}" if math.isfinite(high) else f"of at least {low:g}"
+
+
 def _number(node: object) -> float | None:
+    if isinstance(node, Neg):
+        inner = _number(node.operand)
+        return None if inner is None else -inner
     if isinstance(node, Num):
         return node.value
     if isinstance(node, Scale) and isinstance(node.operand, Num):
