@@ -395,7 +395,7 @@ def test_only_regular_files_of_bounded_size_are_read(tmp_path: Path, make, got):
     (line,) = lines(err)
     if got is None:
         assert line.startswith(
-            f"{path}: expected a readable scenario file of at most 1,048,576 bytes"
+            f"{path}: expected a readable scenario file of at most {MAX_INPUT_BYTES:,} bytes"
         )
     else:
         assert line == f"{path}: expected a readable scenario file, got {got}"

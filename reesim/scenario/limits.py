@@ -30,8 +30,10 @@ MAX_REPEATS = 200_000
 """Most times a delay may fit in a run: any duration but 0 is at least 1/MAX_REPEATS of the run,
 so that nothing that repeats (reviews, resubmissions, a licence filed again as soon as the last
 one arrives) costs more than some hundred thousand events."""
-MAX_BACKGROUND_APPLICATIONS = 50_000
-"""Most applications the background stream may be expected to file over a run."""
+MAX_BACKGROUND_APPLICATIONS = 500_000
+"""Most applications the background stream may be expected to file over a run: a few events each,
+so at most some seconds of a replication; enough for a world of 3,000 firms whose background
+grows with them (controls-2025's 1.5 a day per six firms, for a year)."""
 
 
 def check_limits(s: Scenario) -> list[Found]:
