@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bench.procs import RunFailed, interleave, run, spread
 from bench.report import summary, targets
@@ -195,3 +196,18 @@ def test_summary_shows_every_section() -> None:
     for part in ("engine", "parallel", "dask", "memory", "firms", "population", "targets"):
         assert part in text
     assert "NOT met" in text and "reesim 2.5 [2.5-2.5]x as fast" in text
+
+
+def test_the_largest_generated_worlds_stay_within_the_loaders_limits() -> None:
+    # The file size and the background load grow with the firm count; the loader refuses files
+    # and background streams past its limits, so the benchmark's largest world must fit them.
+    from bench.sections import DEFAULT
+    from reesim.files import MAX_INPUT_BYTES
+    from reesim.scenario.limits import MAX_BACKGROUND_APPLICATIONS
+
+    largest = max(size for size, _ in DEFAULT.firms)
+    text = firms_world(largest)
+    assert len(text.encode()) <= MAX_INPUT_BYTES
+    doc = yaml.safe_load(text)
+    rate = doc["authority"]["background"]["rate_per_day"]
+    assert rate * 366 <= MAX_BACKGROUND_APPLICATIONS
