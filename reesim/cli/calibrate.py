@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 
 from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.cli.options import Jobs, Seed
 from reesim.cli.output import check_file
 from reesim.errors import UsageError
 from reesim.limits import (
@@ -22,7 +23,6 @@ from reesim.limits import (
     MAX_GENERATIONS,
     MAX_PARTICLES,
     MAX_REPLICATIONS,
-    MAX_SEED,
     MAX_WORKERS,
 )
 from reesim.report.words import counted
@@ -73,17 +73,8 @@ def calibrate(
             "--draws", min=2, max=MAX_DRAWS, help="Posterior draws for the predictive bands."
         ),
     ] = 20,
-    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed.")] = 1,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            "-j",
-            "--jobs",
-            min=1,
-            max=MAX_WORKERS,
-            help="Worker processes (1 runs in this process).",
-        ),
-    ] = 1,
+    seed: Seed = 1,
+    jobs: Jobs = 1,
     dask_local: Annotated[
         int | None,
         typer.Option(

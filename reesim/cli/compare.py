@@ -18,12 +18,12 @@ from typing import Annotated
 import typer
 
 from reesim.cli.app import app
+from reesim.cli.options import Jobs
 from reesim.limits import (
     COMPARE_REPLICATIONS,
     COMPARE_SEED,
     MAX_REPLICATIONS,
     MAX_SEED,
-    MAX_WORKERS,
 )
 
 
@@ -71,16 +71,7 @@ def compare(
             show_default=False,
         ),
     ] = None,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            "-j",
-            "--jobs",
-            min=1,
-            max=MAX_WORKERS,
-            help="Worker processes (1 runs in this process).",
-        ),
-    ] = 1,
+    jobs: Jobs = 1,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override a parameter in every scenario file: PATH=VALUE."),

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from reesim.cli.app import app, progress_bar, stdout_console, warn_before_running
+from reesim.cli.options import Jobs, Seed
 from reesim.cli.output import Outputs, check_file
 from reesim.errors import Interrupted, Terminated, UsageError, interrupted_exit_code
-from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
+from reesim.limits import MAX_REPLICATIONS
 
 if TYPE_CHECKING:
     from reesim.results.result import RunResult
@@ -41,17 +42,8 @@ def run(
             show_default=False,
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed.")] = 1,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            "-j",
-            "--jobs",
-            min=1,
-            max=MAX_WORKERS,
-            help="Worker processes (1 runs in this process).",
-        ),
-    ] = 1,
+    seed: Seed = 1,
+    jobs: Jobs = 1,
     set_: Annotated[
         list[str] | None,
         typer.Option(

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from reesim.cli.app import app, stderr_console, stdout_console
+from reesim.cli.options import Jobs, Seed
 from reesim.cli.output import check_file
 from reesim.errors import Problem, ScenarioError, UsageError
-from reesim.limits import MAX_COST, MAX_COST_POINTS, MAX_KEPT_REPLICATIONS, MAX_SEED, MAX_WORKERS
+from reesim.limits import MAX_COST, MAX_COST_POINTS, MAX_KEPT_REPLICATIONS
 from reesim.report.words import counted
 
 if TYPE_CHECKING:  # what the command needs is imported when it runs: --help stays light
@@ -95,17 +96,8 @@ def solve(
             "--points", min=2, max=MAX_COST_POINTS, help="Cost mode: values tried across the range."
         ),
     ] = 9,
-    seed: Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="Root seed.")] = 1,
-    jobs: Annotated[
-        int,
-        typer.Option(
-            "-j",
-            "--jobs",
-            min=1,
-            max=MAX_WORKERS,
-            help="Worker processes (1 runs in this process).",
-        ),
-    ] = 1,
+    seed: Seed = 1,
+    jobs: Jobs = 1,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE.")
     ] = None,
