@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reesim.engine.recorder import FULL, REDUCED, STOPPED
+from reesim.engine.recorder import FULL, REDUCED, STOPPED, RunRecords
 from reesim.engine.run import simulate
 from reesim.errors import ScenarioError
 from reesim.results.metrics import measure
@@ -616,28 +616,32 @@ def test_the_timeline_may_not_change_a_population_or_its_lines() -> None:
 
 
 # --- supply contracts ----------------------------------------------------------------------------
-def test_supply_contracts_each_apply_for_a_share_of_one_stock() -> None:
-    # One importer of 1 t/day with two supply contracts, 20 t on hand, level 20 t, reviews every
-    # 7 days, controlled from the start, reviews of 10 days, all approved. Day 7: 13 t on hand, a
-    # 7 t shortfall: each contract files for half, 3.5 t. Day 14: both still pending, nothing
-    # more is filed. Day 17: both licences come; each is called off at once into the one stock
-    # (3 t left then): two shipments of 3.5 t, arriving at once (transit 0d).
+def _contracts_world(contracts: int) -> tuple[RunRecords, dict[str, float]]:
+    """One importer of 1 t/day, 20 t on hand, level 20 t, reviews every 7 days, controlled from
+    the start, reviews of 10 days, all approved, delivered at once."""
     resolved = build(
         FREE.replace("m: false", "m: true"),
-        """
+        f"""
         firms:
           f:
             country: us
-            applicants: {count: 1, contracts: 2}
-            production: {units_per_day: 10}
-            needs: {m: {rate: 1 t/d}}
-            stockpile: {m: 20 t}
-            ordering: {level: 20 t, review_period: 7d}
+            applicants: {{count: 1, contracts: {contracts}}}
+            production: {{units_per_day: 10}}
+            needs: {{m: {{rate: 1 t/d}}}}
+            stockpile: {{m: 20 t}}
+            ordering: {{level: 20 t, review_period: 7d}}
             transit: 0d
         """,
         horizon="19d",
     )
-    records, kpis = run(resolved)
+    return run(resolved)
+
+
+def test_supply_contracts_each_apply_for_a_share_of_one_stock() -> None:
+    # Two contracts. Day 7: 13 t on hand, a 7 t shortfall: each contract files for half, 3.5 t.
+    # Day 14: both still pending, nothing more is filed. Day 17: both licences come; each is
+    # called off at once into the one stock (3 t left then): two shipments of 3.5 t.
+    records, kpis = _contracts_world(2)
     assert [(f.day, f.application_id) for f in records.filings] == [(7.0, 1), (7.0, 2)]
     decisions = [(d.applicant, d.decision_day, d.requested_kg) for d in records.decisions]
     assert decisions == [(0, 17.0, 3_500.0), (0, 17.0, 3_500.0)]
@@ -650,21 +654,7 @@ def test_supply_contracts_each_apply_for_a_share_of_one_stock() -> None:
 
 
 def test_one_contract_files_one_application_for_the_whole_shortfall() -> None:
-    # The same world with the default single contract: one application for all 7 t.
-    resolved = build(
-        FREE.replace("m: false", "m: true"),
-        """
-        firms:
-          f:
-            country: us
-            production: {units_per_day: 10}
-            needs: {m: {rate: 1 t/d}}
-            stockpile: {m: 20 t}
-            ordering: {level: 20 t, review_period: 7d}
-            transit: 0d
-        """,
-        horizon="19d",
-    )
-    records, _ = run(resolved)
+    # The same world with a single contract (the default): one application for all 7 t.
+    records, _ = _contracts_world(1)
     assert [(d.decision_day, d.requested_kg) for d in records.decisions] == [(17.0, 7_000.0)]
     assert [(s.shipped_day, s.kg) for s in records.shipments] == [(17.0, 7_000.0)]
