@@ -31,6 +31,7 @@ relative accuracy.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -297,6 +298,19 @@ def percentile_interval(
     n = c.n
     if n == 0:
         return NAN_PAIR
+    lower, upper = order_statistic_ranks(n, p, confidence)
+    low = c.quantile_at_rank(lower - 1)[0] if lower >= 1 else bounds.low
+    high = c.quantile_at_rank(upper - 1)[1] if upper <= n else bounds.high
+    low = float(low) if math.isfinite(low) else math.nan
+    high = float(high) if math.isfinite(high) else math.nan
+    return low, high
+
+
+@functools.lru_cache(maxsize=256)
+def order_statistic_ranks(n: int, p: float, confidence: float) -> tuple[int, int]:
+    """The 1-based ranks (l, u) of the order statistics bounding the p-quantile of n values
+    with the given confidence. They depend on n, p and the confidence alone, so every KPI of a
+    run (with the same n) shares them: computed once, not per KPI."""
     from scipy.stats import binom
 
     alpha = 1.0 - confidence
@@ -305,11 +319,7 @@ def percentile_interval(
     upper = int(binom.ppf(1.0 - alpha / 2.0, n, p)) + 1
     if lower >= 1 and binom.cdf(lower - 1, n, p) > alpha / 2.0:
         lower -= 1
-    low = c.quantile_at_rank(lower - 1)[0] if lower >= 1 else bounds.low
-    high = c.quantile_at_rank(upper - 1)[1] if upper <= n else bounds.high
-    low = float(low) if math.isfinite(low) else math.nan
-    high = float(high) if math.isfinite(high) else math.nan
-    return low, high
+    return lower, upper
 
 
 def bands(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
