@@ -7,9 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,26 +17,11 @@ from hypothesis import strategies as st
 
 from reesim.cli.main import main
 from tests.conftest import MINIMAL
+from tests.watchdog import watchdog
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios").rglob("*.yaml"))
 QUICK = MINIMAL.split("timeline:")[0].replace("horizon: 90d", "horizon: 30d")
-
-
-@contextmanager
-def watchdog(seconds: int) -> Iterator[None]:
-    """Fail instead of hanging (a bound far above what any case needs, not a timing test)."""
-
-    def expire(*_: Any) -> None:
-        raise AssertionError(f"still running after {seconds} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def ends_cleanly(capsys: pytest.CaptureFixture[str], *argv: str, seconds: int = 60) -> int:

@@ -6,9 +6,6 @@ field through --set and checks that each is refused cleanly or runs."""
 from __future__ import annotations
 
 import math
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -19,6 +16,7 @@ from reesim.engine.run import simulate
 from reesim.errors import ScenarioError
 from reesim.scenario.load import ResolvedScenario, load_text
 from tests.conftest import MINIMAL
+from tests.watchdog import watchdog
 
 
 def problems(text: str, overrides: tuple[str, ...] = ()) -> list[str]:
@@ -30,23 +28,6 @@ def problems(text: str, overrides: tuple[str, ...] = ()) -> list[str]:
 def edit(old: str, new: str, text: str = MINIMAL) -> str:
     assert old in text
     return text.replace(old, new, 1)
-
-
-@contextmanager
-def watchdog(seconds: int) -> Iterator[None]:
-    """Fail, rather than hang the suite, if the block runs away (not a timing assertion: the
-    bound is orders of magnitude above what the block needs)."""
-
-    def expire(*_: Any) -> None:
-        raise AssertionError(f"ran for more than {seconds} s: a runaway run")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def finite_everywhere(value: Any, where: str = "") -> None:
