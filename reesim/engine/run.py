@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-
 from reesim.engine.authority import LicensingAuthority
 from reesim.engine.background import BackgroundStream
 from reesim.engine.buyer import Buyer
+from reesim.engine.collector import collector_paused
 from reesim.engine.policy import Timeline
 from reesim.engine.recorder import PolicyFired, RunRecords
 from reesim.engine.schedule import events_processed
@@ -18,21 +17,10 @@ from reesim.scenario.load import ResolvedScenario
 def simulate(
     resolved: ResolvedScenario, root_seed: int, replication: int, budget: int = EVENT_BUDGET
 ) -> RunRecords:
-    """Run replication `replication` of `resolved` under `root_seed` to the horizon.
-
-    The cyclic garbage collector is off meanwhile: a replication allocates many small objects
-    that all stay referenced until it ends (records, pending events, importers), so the
-    collector's passes find nothing and cost 10-30% of the run, more with many firms as full
-    passes rescan everything alive. The replication breaks its own cycles at the end
-    (`_dismantle`), so reference counting frees it at once.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    """Run replication `replication` of `resolved` under `root_seed` to the horizon, with the
+    cyclic garbage collector paused (`reesim.engine.collector`)."""
+    with collector_paused():
         return _simulate(resolved, root_seed, replication, budget)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _simulate(
@@ -83,8 +71,8 @@ def _dismantle(
     its own bound helpers), so that reference counting frees it the moment `simulate` returns
     instead of leaving it to the cyclic collector, whose next pass would then land in whatever
     runs next (the KPI computation) and scan everything alive."""
-    world.env._queue.clear()  # noqa: SLF001 - pending events hold bound methods
-    # SimPy binds env.process, env.timeout, ... to the environment itself: a cycle per run.
+    # The environment's queue holds pending events with bound methods, and SimPy binds
+    # env.process, env.timeout, ... to the environment itself: dropping its state frees both.
     vars(world.env).clear()
     world.listeners.clear()
     background.drop_references()

@@ -19,7 +19,6 @@ keep the order of the records, so a KPI is the same to the bit however the work 
 
 from __future__ import annotations
 
-import gc
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from itertools import accumulate
 
 import numpy as np
 
+from reesim.engine.collector import collector_paused
 from reesim.engine.recorder import RunRecords
 from reesim.results.firm_metrics import (
     APPROVE,
@@ -85,18 +85,10 @@ class _Applications:
 
 def measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
     """All KPIs and monthly series of one replication; every replication of a scenario yields
-    the same names, whatever happened in it.
-
-    The cyclic garbage collector is paused meanwhile, as in `simulate`: the pass allocates many
-    small objects and no cycles, and each collection it would trigger rescans every record of
-    the replication (three quarters of the time at 1,000 firms)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    the same names, whatever happened in it. The cyclic garbage collector is paused meanwhile,
+    as in `simulate` (`reesim.engine.collector`)."""
+    with collector_paused():
         return _measure(records, scenario)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
