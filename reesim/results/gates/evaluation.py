@@ -244,8 +244,7 @@ class _Evaluator:
             return _ref_value(node, self.comparison)
         if isinstance(node, Scale):
             value = self.num(node.operand)
-            scaled = value * node.factor
-            return math.nan if math.isfinite(value) and not math.isfinite(scaled) else scaled
+            return _unless_overflow(value * node.factor, value)
         if isinstance(node, Neg):
             return -self.num(node.operand)
         if isinstance(node, Func):
@@ -265,10 +264,7 @@ class _Evaluator:
                 out = a * b
             else:
                 out = a / b if b != 0 else math.nan
-            # An overflow of finite numbers (1e308 * 10) has no value to compare, as a division
-            # by zero has none; an infinite operand (rel() from 0) stays infinite.
-            overflow = not math.isfinite(out) and math.isfinite(a) and math.isfinite(b)
-            return math.nan if overflow else out
+            return _unless_overflow(out, a, b)
         if isinstance(node, Not):
             return not self.eval(node.operand)
         if isinstance(node, Logic):
@@ -290,6 +286,15 @@ class _Evaluator:
     def num(self, node: Node) -> float:
         value = self.eval(node)
         return float(value)
+
+
+def _unless_overflow(result: float, *operands: float) -> float:
+    """`result`, or NaN when finite operands overflowed (1e308 * 10): such a result has no value
+    to compare, as a division by zero has none. An infinite operand (rel() from 0) stays
+    infinite."""
+    if not math.isfinite(result) and all(math.isfinite(x) for x in operands):
+        return math.nan
+    return result
 
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
