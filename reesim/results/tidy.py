@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from reesim.results.names import is_daily
-from reesim.results.result import RunResult
+from reesim.results.result import Kpi, RunResult
 
 KPI_STATISTICS = ("mean", "std", "ci_low", "ci_high", "p5", "p50", "p95", "n")
 SERIES_STATISTICS = ("mean", "p5", "p50", "p95")
@@ -37,42 +37,33 @@ def kpi_rows(result: RunResult) -> list[Row]:
     """One row per KPI and summary statistic; `n` (replications where the KPI applies) is a
     count, given as a float like the other values so the column has one type."""
     name = result.provenance.scenario_name
-    rows = []
-    for k in result.kpis.values():
-        for stat in KPI_STATISTICS:
-            rows.append(
-                {
-                    "scenario": name,
-                    "kpi": k.name,
-                    "group": k.group,
-                    "measure": k.measure,
-                    "unit": k.unit,
-                    "statistic": stat,
-                    "value": float(getattr(k.summary, stat)),
-                }
-            )
-    return rows
+    return [
+        {**_kpi_identity(name, k), "statistic": stat, "value": float(getattr(k.summary, stat))}
+        for k in result.kpis.values()
+        for stat in KPI_STATISTICS
+    ]
 
 
 def replication_rows(result: RunResult) -> list[Row]:
     """One row per KPI and replication (replication indices as run: 0..n-1, or the replayed)."""
     name = result.provenance.scenario_name
     indices = list(result.provenance.replications)
-    rows = []
-    for k in result.kpis.values():
-        for replication, value in zip(indices, k.values, strict=False):
-            rows.append(
-                {
-                    "scenario": name,
-                    "kpi": k.name,
-                    "group": k.group,
-                    "measure": k.measure,
-                    "unit": k.unit,
-                    "replication": int(replication),
-                    "value": float(value),
-                }
-            )
-    return rows
+    return [
+        {**_kpi_identity(name, k), "replication": int(replication), "value": float(value)}
+        for k in result.kpis.values()
+        for replication, value in zip(indices, k.values, strict=False)
+    ]
+
+
+def _kpi_identity(scenario: str, k: Kpi) -> Row:
+    """The columns naming a KPI, shared by its statistic rows and its replication rows."""
+    return {
+        "scenario": scenario,
+        "kpi": k.name,
+        "group": k.group,
+        "measure": k.measure,
+        "unit": k.unit,
+    }
 
 
 def series_rows(result: RunResult) -> list[Row]:
