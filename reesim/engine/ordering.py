@@ -85,7 +85,7 @@ def apply_ahead(a: Applicant, now: float) -> float:
         for licence in a.licences[i]:
             if now < licence.expires_day < nxt:
                 nxt = licence.expires_day
-        if a.pending[i] >= buyer.contracts or not sourcing.needs_licence(a, i):
+        if not sourcing.contract_free(a, i) or not sourcing.needs_licence(a, i):
             continue
         if ahead < 0.0:
             ahead = buyer.apply_ahead_span(now)
@@ -156,7 +156,7 @@ def review_useful(a: Applicant) -> bool:
     for i, r in enumerate(a.rate):
         if r <= 0:
             continue
-        if a.pending[i] < a.buyer.contracts or not sourcing.needs_licence(a, i):
+        if sourcing.contract_free(a, i) or not sourcing.needs_licence(a, i):
             return True
         if sourcing.licensed_kg(a, i) > EPS_KG:
             return True

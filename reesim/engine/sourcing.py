@@ -131,13 +131,19 @@ def _from_exports(a: Applicant, i: int, kg: float, controlled: bool) -> float:
         return kg
     shipped = call_off(a, i, kg)
     rest = kg - shipped
-    if rest > EPS_KG and a.pending[i] < a.buyer.contracts:
+    if rest > EPS_KG and contract_free(a, i):
         apply(a, i, rest)
     return shipped
 
 
 def _expiry(licence: Licence) -> float:
     return licence.expires_day
+
+
+def contract_free(a: Applicant, i: int) -> bool:
+    """Whether one of the importer's supply contracts for material i has no application pending
+    (with one contract: whether nothing is pending)."""
+    return a.pending[i] < a.buyer.contracts
 
 
 def apply(a: Applicant, i: int, shortfall_kg: float) -> None:
