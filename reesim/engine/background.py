@@ -6,27 +6,30 @@ whatever else happens). It is filed only if its material needs a licence for its
 and no general licence in force covers the destination: a truce that lifts a control, or a
 general licence for a destination, thins the queue that everyone else waits in.
 
-When the rate changes the pending arrival is dropped and the gap redrawn from the new rate; the
-Poisson process is memoryless, so this is exact.
+Nobody waits for a background application, so the stream schedules no events: the authority
+asks for the arrivals due before each filing of its own (`LicensingAuthority.catch_up`), and
+each is judged under the parameters in force on its arrival day (`World.params_at`).
+
+When the rate changes, the pending arrival is dropped and the gap redrawn from the change's day
+at the new rate; the Poisson process is memoryless, so this is exact.
 """
 
 from __future__ import annotations
 
 import math
 from itertools import accumulate
-from typing import TYPE_CHECKING
 
 from reesim.engine.authority import LicensingAuthority
+from reesim.engine.reviewers import NEVER
 from reesim.engine.streams import Streams, uniform
 from reesim.engine.world import World
 from reesim.scenario.schema import Background, Scenario
 
-if TYPE_CHECKING:
-    from reesim.engine.schedule import Call
-
 OTHER_DESTINATION = "other"
 NOT_MODELLED = ""
 """The material of an application for goods the scenario does not model (always controlled)."""
+
+Tables = tuple[tuple[tuple[str, ...], tuple[float, ...]], ...]
 
 
 def _pick(u: float, names: tuple[str, ...], cumulative: tuple[float, ...], rest: str) -> str:
@@ -45,61 +48,49 @@ class BackgroundStream:
         self._applications = world.streams.key("background", "applications")
         self._gap_draws = 0
         self._arrivals = 0
-        self._pending: Call | None = None
-        self._spec: Background | None = None
-        self._answers_of: object = None
-        self._rate = -1.0
-        world.listeners.append(self._follow_params)
-        self._follow_params()
+        states = world.states
+        self._tables: list[Tables] = [_tables(p.authority.background) for p in states]
+        # per parameter state: whether (material, destination) needs a licence, where that
+        # does not depend on the day (no general licences in force)
+        self._answers: list[dict[tuple[str, str], bool] | None] = [
+            None if p.authority.general_licences else {} for p in states
+        ]
+        rate = world.params.authority.background.rate_per_day
+        # (day, new rate) for each change of rate during the run, latest first (popped)
+        self._rate_changes: list[tuple[float, float]] = []
+        for day, params in world.changes:
+            new = params.authority.background.rate_per_day
+            if new != rate:
+                self._rate_changes.append((day, new))
+                rate = new
+        self._rate_changes.reverse()
+        self._rate = world.params.authority.background.rate_per_day
+        self._next_day = self._gap_from(0.0)
+        authority.arrivals = self
 
-    def drop_references(self) -> None:
-        """Forget the pending arrival (the replication is over): it refers back to this stream."""
-        self._pending = None
-
-    def _follow_params(self) -> None:
-        spec = self.world.params.authority.background
-        if spec is not self._spec:
-            self._spec = spec
-            self._tables = tuple(
-                (tuple(shares), tuple(accumulate(shares.values())))
-                for shares in (spec.destinations, spec.end_uses, spec.materials)
-            )
-        if spec.rate_per_day != self._rate:
-            self._rate = spec.rate_per_day
-            self._schedule()
-
-    def _licensed(self, material: str, destination: str) -> bool:
-        """Whether an application for this material and destination must be filed now (the
-        answer is remembered per parameter state unless a general licence is in play)."""
-        params = self.world.params
-        if params is not self._answers_of:
-            self._answers_of = params
-            self._answers: dict[tuple[str, str], bool] = {}
-        if params.authority.general_licences:
-            return needs_licence(params, material, destination, self.world.env._now, self.world)
-        found = self._answers.get((material, destination))
-        if found is None:
-            found = self._answers[(material, destination)] = needs_licence(
-                params, material, destination, 0.0, self.world
-            )
-        return found
-
-    def _schedule(self) -> None:
+    def _gap_from(self, day: float) -> float:
+        """The next arrival after `day` at the current rate (NEVER while the rate is zero)."""
         if self._rate <= 0:
-            self._pending = None  # nothing arrives until the rate changes
-            return
+            return NEVER
         u = uniform(self._gaps, self._gap_draws)
         self._gap_draws += 1
-        self._pending = self.world.at(-math.log1p(-u) / self._rate, self._arrive)
+        return day + -math.log1p(-u) / self._rate
 
-    def _arrive(self, call: Call) -> None:
-        if call is not self._pending:
-            return  # superseded by a rate change
+    def next_day(self) -> float:
+        changes = self._rate_changes
+        while changes and changes[-1][0] <= self._next_day:
+            day, self._rate = changes.pop()
+            self._next_day = self._gap_from(day)
+        return self._next_day
+
+    def arrive(self) -> None:
+        day = self._next_day
+        self._next_day = self._gap_from(day)
         j = self._arrivals
         self._arrivals += 1
-        self._schedule()
+        state = self.world.state_at(day)
         attributes = 3 * j
-        (dests, dest_edges), (uses, use_edges), (mats, mat_edges) = self._tables
+        (dests, dest_edges), (uses, use_edges), (mats, mat_edges) = self._tables[state]
         destination = OTHER_DESTINATION
         if dests:
             u = uniform(self._attributes, attributes)
@@ -111,11 +102,31 @@ class BackgroundStream:
         if mats:
             u = uniform(self._attributes, attributes + 2)
             material = _pick(u, mats, mat_edges, NOT_MODELLED)
-        if self._licensed(material, destination):
+        if self._licensed(state, material, destination, day):
             stream = Streams.child(self._applications, j)
-            self.authority.new_application(
-                "", 0, destination, end_use, "", material, 0.0, j, stream, owner=None
+            self.authority.file_background(destination, end_use, material, j, stream, day)
+
+    def _licensed(self, state: int, material: str, destination: str, day: float) -> bool:
+        """Whether an application for this material and destination must be filed on `day`
+        (remembered per parameter state, unless general licences make it depend on the day)."""
+        answers = self._answers[state]
+        params = self.world.states[state]
+        if answers is None:
+            return needs_licence(params, material, destination, day, self.world)
+        found = answers.get((material, destination))
+        if found is None:
+            found = answers[(material, destination)] = needs_licence(
+                params, material, destination, 0.0, self.world
             )
+        return found
+
+
+def _tables(spec: Background) -> Tables:
+    """The destination, end-use and material shares as names and cumulative shares."""
+    return tuple(
+        (tuple(shares), tuple(accumulate(shares.values())))
+        for shares in (spec.destinations, spec.end_uses, spec.materials)
+    )
 
 
 def needs_licence(

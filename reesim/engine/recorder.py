@@ -205,16 +205,19 @@ class Recorder:
         self.decisions: list[Decision] = []
         self.policy: list[PolicyFired] = []
         self.filings: list[Filing] = []
-        self._backlog_times: list[float] = [0.0]
-        self._backlog_counts: list[int] = [0]
-
-    def backlog(self, t: float, pending: int) -> None:
-        self._backlog_times.append(t)
-        self._backlog_counts.append(pending)
 
     @property
     def backlog_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return (
-            np.asarray(self._backlog_times, dtype=float),
-            np.asarray(self._backlog_counts, dtype=np.int64),
+        """The pending applications (filed, not yet decided) after each change, from 0 at
+        time 0: every filing adds one and every decision takes one away, in time order,
+        decisions before filings at the same instant."""
+        filed = [f.day for f in self.filings]
+        decided = [d.decision_day for d in self.decisions]
+        days = np.asarray(filed + decided, dtype=float)
+        steps = np.concatenate(
+            (np.ones(len(filed), dtype=np.int64), np.full(len(decided), -1, dtype=np.int64))
         )
+        order = np.lexsort((steps, days))
+        times = np.concatenate(([0.0], days[order]))
+        counts = np.concatenate(([0], np.cumsum(steps[order])))
+        return times, counts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from reesim.engine.authority import LicensingAuthority
 from reesim.engine.background import BackgroundStream
 from reesim.engine.buyer import Buyer
@@ -12,6 +14,8 @@ from reesim.engine.schedule import events_processed
 from reesim.engine.supply import CapacityPool, GrayChannel, Producer
 from reesim.engine.world import EVENT_BUDGET, World
 from reesim.scenario.load import ResolvedScenario
+
+DECISION_DAY = attrgetter("decision_day")
 
 
 def simulate(
@@ -28,11 +32,12 @@ def _simulate(
 ) -> RunRecords:
     at_start = [c for c in resolved.changes if c.day <= 0.0]
     params = at_start[-1].params if at_start else resolved.scenario
-    world = World(params, root_seed, replication, budget)
+    changes = [(c.day, c.params) for c in resolved.changes if c.day > 0.0]
+    world = World(params, root_seed, replication, budget, changes)
     world.recorder.policy.extend(PolicyFired(0.0, c.name, c.source) for c in at_start)
 
     authority = LicensingAuthority(world)
-    background = BackgroundStream(world, authority)
+    BackgroundStream(world, authority)  # the authority's source of other applications
     pools: dict[str, CapacityPool] = {name: Producer(world, name) for name in params.producers}
     pools.update({name: GrayChannel(world, name) for name in params.smuggling.channels})
     buyers = [Buyer(world, firm_id, authority, pools) for firm_id in params.firms]
@@ -41,6 +46,7 @@ def _simulate(
         buyer.start()
 
     world.env.run(until=world.horizon_days)
+    authority.close()
 
     traces = tuple(buyer.finish() for buyer in buyers)
     backlog_times, backlog_counts = world.recorder.backlog_arrays
@@ -51,7 +57,7 @@ def _simulate(
         events_processed=events_processed(world.env),
         firms=traces,
         shipments=tuple(world.recorder.shipments),
-        decisions=tuple(world.recorder.decisions),
+        decisions=tuple(sorted(world.recorder.decisions, key=DECISION_DAY)),
         policy=tuple(world.recorder.policy),
         filings=tuple(world.recorder.filings),
         backlog_times=backlog_times,
@@ -59,13 +65,11 @@ def _simulate(
         reviewer_busy_days=authority.busy_days(),
         reviewer_capacity_days=authority.capacity_days(),
     )
-    _dismantle(world, authority, background, buyers)
+    _dismantle(world, authority, buyers)
     return records
 
 
-def _dismantle(
-    world: World, authority: LicensingAuthority, background: BackgroundStream, buyers: list[Buyer]
-) -> None:
+def _dismantle(world: World, authority: LicensingAuthority, buyers: list[Buyer]) -> None:
     """Break the replication's reference cycles (importers and their pending wake-ups and
     applications, buyers and their importers, the world and its listeners, the environment and
     its own bound helpers), so that reference counting frees it the moment `simulate` returns
@@ -75,8 +79,7 @@ def _dismantle(
     # env.process, env.timeout, ... to the environment itself: dropping its state frees both.
     vars(world.env).clear()
     world.listeners.clear()
-    background.drop_references()
-    authority.queue.clear()
+    authority.arrivals = None
     for buyer in buyers:
         for a in buyer.applicants:
             a.drop_references()

@@ -4,9 +4,11 @@ Engine code reads the clock as ``world.env._now``: SimPy's ``now`` is a property
 path the call costs more than the work it guards.
 
 Parameters change only at policy events: `World.params` is the frozen `Scenario` in force now,
-and mechanisms read it when they act. The timeline tells the authority and each buyer directly
-when parameters change (`World.listeners`): there is no shared event that every waiting entity
-re-registers on, so a change costs one call per listener and a wake-up costs nothing extra.
+and mechanisms read it when they act. The timeline tells each buyer directly when parameters
+change (`World.listeners`): there is no shared event that every waiting entity re-registers on,
+so a change costs one call per listener and a wake-up costs nothing extra. The timeline is
+dated, so the parameters in force at any instant are known from the start (`World.params_at`):
+the review queue uses this to settle applications ahead of the clock.
 
 Durations drawn from distributions go through `World.draw_days`, which turns a uniform from a
 keyed stream into calendar days (working days are counted on the calendar from the instant the
@@ -15,7 +17,8 @@ duration starts). Compiled samplers are cached per distribution object.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from heapq import heappush
 from typing import Any
@@ -35,9 +38,11 @@ from reesim.scenario.units import CALENDAR_DAYS, Duration
 _new_call = object.__new__
 
 EVENT_BUDGET = 50_000_000
-"""Most events one replication may schedule. A world that needs more is almost surely running
-away (a zero-length cycle, a rate far beyond anything real); at a few hundred thousand events a
-second this stops it within minutes, with a message that names the cause."""
+"""Most events one replication may schedule, counting each background application filed as
+one (they are settled without events, but they are the work a runaway rate makes). A world
+that needs more is almost surely running away (a zero-length cycle, a rate far beyond anything
+real); at a few hundred thousand a second this stops it within minutes, with a message that
+names the cause."""
 
 
 @lru_cache(maxsize=32)
@@ -58,11 +63,21 @@ def calendar_spec(config: CalendarConfig) -> CalendarSpec:
 
 class World:
     def __init__(
-        self, params: Scenario, root_seed: int, replication: int, budget: int = EVENT_BUDGET
+        self,
+        params: Scenario,
+        root_seed: int,
+        replication: int,
+        budget: int = EVENT_BUDGET,
+        changes: Sequence[tuple[float, Scenario]] = (),
     ):
         self.env = simpy.Environment(initial_time=0.0)
         self.params = params
         self.horizon_days = params.horizon_days
+        # The timeline's changes that come into force during the run (day > 0, before the
+        # horizon), in day order: changes at or after the horizon never happen.
+        self.changes = tuple((d, p) for d, p in changes if 0.0 < d < self.horizon_days)
+        self._change_days = [d for d, _ in self.changes]
+        self._states = [params, *(p for _, p in self.changes)]
         self.calendar = calendar_for(
             calendar_spec(params.calendar), params.start, self.horizon_days
         )
@@ -81,11 +96,7 @@ class World:
         """Schedule `fn(call)` in `delay` days; `call.arg` is `arg`."""
         self._left -= 1
         if self._left < 0:
-            raise SimulationError(
-                f"more than {self.budget:,} events in one replication by day {self.env._now:.6g}: "
-                "the world is running away (look for a rate or a quantity far beyond the others, "
-                "or a duration near zero)"
-            )
+            self.overspent(self.env._now)
         # Call.__init__ and Environment.schedule inlined: this runs for every event.
         call = _new_call(Call)
         call.callbacks = [fn]
@@ -95,6 +106,48 @@ class World:
         call.env = env
         heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), call))
         return call
+
+    def at_day(self, day: float, fn: Callable[[Call], None], arg: Any = None) -> Call:
+        """Schedule `fn(call)` at time `day` exactly (not now plus a rounded difference)."""
+        self._left -= 1
+        if self._left < 0:
+            self.overspent(self.env._now)
+        call = _new_call(Call)
+        call.callbacks = [fn]
+        call.arg = call._value = arg
+        call._ok = True
+        env = self.env
+        call.env = env
+        heappush(env._queue, (day, NORMAL, next(env._eid), call))
+        return call
+
+    def spend(self, day: float) -> None:
+        """Count one unit of work done without an event (a background application at `day`)
+        against the event budget."""
+        self._left -= 1
+        if self._left < 0:
+            self.overspent(day)
+
+    def overspent(self, day: float) -> None:
+        raise SimulationError(
+            f"more than {self.budget:,} events in one replication by day {day:.6g}: "
+            "the world is running away (look for a rate or a quantity far beyond the others, "
+            "or a duration near zero)"
+        )
+
+    def params_at(self, t: float) -> Scenario:
+        """The parameters in force at time `t` (a change on day d is in force from d on)."""
+        return self._states[bisect_right(self._change_days, t)]
+
+    def state_at(self, t: float) -> int:
+        """Which parameter state is in force at time `t`: 0 for the start, k after the k-th
+        change (`World.states`)."""
+        return bisect_right(self._change_days, t)
+
+    @property
+    def states(self) -> list[Scenario]:
+        """The parameter states of the run in order: the start's, then each change's."""
+        return self._states
 
     def change_params(self, params: Scenario) -> None:
         """Put new parameters in force and tell everything that follows them."""
