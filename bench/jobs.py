@@ -60,7 +60,7 @@ def reesim_runs(scenario: str, n: int, warm_up: bool = True) -> dict[str, Any]:
         measure(simulate(resolved, SEED, WARM_UP), resolved.scenario)
     c3 = time.process_time()
     sim = kpi = 0.0
-    events = []
+    events, background = [], 0
     w0 = time.perf_counter()
     for r in range(n):
         a = time.process_time()
@@ -70,6 +70,7 @@ def reesim_runs(scenario: str, n: int, warm_up: bool = True) -> dict[str, Any]:
         sim += b - a
         kpi += time.process_time() - b
         events.append(records.events_processed)
+        background += sum(not f.firm for f in records.filings)
     firms = resolved.scenario.firms.values()
     return {
         "replications": n,
@@ -84,6 +85,7 @@ def reesim_runs(scenario: str, n: int, warm_up: bool = True) -> dict[str, Any]:
         "events": sum(events),
         "events_min": min(events),
         "events_max": max(events),
+        "background_filings": background,  # settled without events (engine/authority.py)
     }
 
 

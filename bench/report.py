@@ -85,14 +85,15 @@ def summary(results: dict[str, Any]) -> str:
             "",
             "engine: CPU per replication (simulate + KPIs) inside the process",
             f"  {'':28s} {'ms/replication':>24s} {'events/rep':>11s} {'events/s':>10s}"
-            f" {'of SimPy':>9s} {'KPIs/sim':>9s}",
+            f" {'of SimPy':>9s} {'KPIs/sim':>9s} {'background filings/rep':>23s}",
         ]
         for name, f in engine["reesim"].items():
             lines.append(
                 f"  {'reesim ' + name:28s} {_spread(f['s_per_replication'], 1000):>24s} "
                 f"{_fmt(f['events_per_replication']):>11s} {_fmt(_median(f['events_per_s'])):>10s} "
                 f"{100 * _median(f['events_per_s_share_of_simpy']):8.1f}% "
-                f"{100 * _median(f['measure_share_of_simulate']):8.1f}%"
+                f"{100 * _median(f['measure_share_of_simulate']):8.1f}% "
+                f"{_fmt(f.get('background_filings_per_replication', float('nan'))):>23s}"
             )
         refs = engine["references"]
         for label, key, ratio in (

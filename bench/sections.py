@@ -93,6 +93,9 @@ def _reesim_figures(runs: list[Run]) -> dict[str, Any]:
         "firms": reports[0]["firms"],
         "importers": reports[0]["importers"],
         "events_per_replication": statistics.fmean(x["events"] / n for x in reports),
+        "background_filings_per_replication": statistics.fmean(
+            x["background_filings"] / n for x in reports
+        ),
         "s_per_replication": spread(per_rep),
         "replications_per_s": spread([1.0 / s for s in per_rep]),
         "simulate_s_per_replication": spread([x["simulate_cpu_s"] / n for x in reports]),
