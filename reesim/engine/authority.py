@@ -27,69 +27,27 @@ the queue in the order they arrived.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Protocol
 
+from reesim.engine.outcomes import DRAWS, ESCALATION, RESUBMIT, Rules, draw_outcome, rules_of
 from reesim.engine.recorder import Decision, Filing
 from reesim.engine.reviewers import NEVER, Reviewers
 from reesim.engine.streams import uniform
 from reesim.engine.world import World
-from reesim.scenario.distributions import DurationDistribution
-from reesim.scenario.schema import Authority
-from reesim.scenario.units import Duration
 
 if TYPE_CHECKING:
     from reesim.engine.schedule import Call
 
-Rule = tuple[
-    frozenset[str] | None, frozenset[str] | None, frozenset[str] | None, float, float, float, float
-]
-"""An outcome rule compiled: destinations, end uses, exporters (None: any), P(approve),
-P(approve or deny), P(partial), partial share."""
 
-# Draws per submission, from the application's stream: index = DRAWS * submission + offset.
-DRAWS, REVIEW, ESCALATION, OUTCOME, PARTIAL, RESUBMIT = 8, 0, 1, 2, 3, 4
+Review = tuple[float, float, float, float, bool, bool]
+"""A settled review: start, reviewer's release and decision days, drawn review work, forced at
+the limit, escalated."""
 
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """What the authority reads from one parameter state, read once: the review time's
-    quantile function and unit, the statutory limit, the outcome rules as plain tuples and the
-    resubmission delay."""
-
-    review_quantile: Callable[[float], float]
-    review_unit: str
-    limit: Duration | None
-    decide_at_limit: bool
-    escalation: DurationDistribution | None
-    outcomes: tuple[Rule, ...]
-    resubmit: DurationDistribution
-
-    @staticmethod
-    def of(authority: Authority) -> Rules:
-        review = authority.review
-        return Rules(
-            review_quantile=review.time.dist.quantile,
-            review_unit=review.time.unit,
-            limit=review.statutory_limit,
-            decide_at_limit=review.on_limit == "decide",
-            escalation=review.escalation_delay,
-            outcomes=tuple(
-                (
-                    None if r.destinations is None else frozenset(r.destinations),
-                    None if r.end_uses is None else frozenset(r.end_uses),
-                    None if r.exporters is None else frozenset(r.exporters),
-                    r.approve,
-                    r.approve + r.deny,
-                    r.partial_probability,
-                    r.partial_share,
-                )
-                for r in authority.outcomes
-            ),
-            resubmit=authority.resubmit_delay,
-        )
+BackgroundApplication = tuple[int, str, str, str, int, int, float]
+"""A background application: id, destination, end use, material, arrival number, stream key,
+arrival day. It needs no more: nobody owns it, and it ships nothing."""
 
 
 class Applicant(Protocol):
@@ -115,7 +73,7 @@ class Arrivals(Protocol):
 @dataclass(slots=True, eq=False)
 class Application:
     application_id: int
-    firm: str  # '' for background applications
+    firm: str
     applicant: int
     destination: str
     end_use: str
@@ -146,8 +104,9 @@ class LicensingAuthority:
             world.params.authority.review.capacity,
             [(day, params.authority.review.capacity) for day, params in world.changes],
         )
-        self._resubmissions: list[tuple[float, int, Application]] = []  # background, a heap
-        self._rules: list[Rules] = [_rules_of(p.authority) for p in world.states]
+        # background resubmissions due: (day, id, submission, application), a heap
+        self._resubmissions: list[tuple[float, int, int, BackgroundApplication]] = []
+        self._rules: list[Rules] = [rules_of(p.authority) for p in world.states]
 
     # --- filing -------------------------------------------------------------------------------
     def new_application(
@@ -188,59 +147,13 @@ class LicensingAuthority:
         """File an importer's application (new or resubmitted) now: everyone who arrived
         earlier takes their place first, then its review and decision are settled, and its
         decision is scheduled."""
-        now = self.world.env._now
-        self.catch_up(now)
-        self._admit(app, now)
-        if app.decision_day < self.world.horizon_days:
-            self.world.at_day(app.decision_day, self._decide_call, app)
-
-    def file_background(
-        self, destination: str, end_use: str, material: str, sequence: int, stream: int, day: float
-    ) -> None:
-        """File a background application arriving at `day` (settled at once: nobody waits)."""
-        self._next_id += 1
-        app = Application(
-            self._next_id, "", 0, destination, end_use, "", material, 0.0, sequence, stream, day
-        )
-        self._admit(app, day)
-        self._settle_background(app)
-
-    def catch_up(self, until: float) -> None:
-        """File every background arrival and resubmission due before `until`, in time order."""
-        arrivals, resubmissions, spend = self.arrivals, self._resubmissions, self.world.spend
-        while True:
-            arrival = arrivals.next_day() if arrivals is not None else NEVER
-            again = resubmissions[0][0] if resubmissions else NEVER
-            if arrival <= again:
-                if arrival >= until:
-                    return
-                assert arrivals is not None
-                spend(arrival)
-                arrivals.arrive()
-            else:
-                if again >= until:
-                    return
-                spend(again)
-                _, _, app = heappop(resubmissions)
-                app.submission += 1
-                self._admit(app, again)
-                self._settle_background(app)
-
-    def close(self) -> None:
-        """The horizon: file what arrives before it."""
-        self.catch_up(self.world.horizon_days)
-
-    # --- reviewing ----------------------------------------------------------------------------
-    def _admit(self, app: Application, day: float) -> None:
-        """Record the filing of `app` at `day` and settle its review: start, release and
-        decision day (decisions and releases at or after the horizon never happen)."""
         world = self.world
-        horizon = world.horizon_days
-        app.filed_day = day
-        app.escalated = app.forced = False
+        now = world.env._now
+        self.catch_up(now)
+        app.filed_day = now
         world.recorder.filings.append(
             Filing(
-                day,
+                now,
                 app.application_id,
                 app.firm,
                 app.material,
@@ -249,92 +162,145 @@ class LicensingAuthority:
                 app.exporter,
             )
         )
-        start = self._reviewers.start_day(day)
-        if start >= horizon:
-            # Still waiting at the horizon; and so is everyone filed after it (FIFO).
-            app.review_start_day = app.released_day = app.decision_day = start
+        review = self._review(app.stream, app.submission, now)
+        if review is None:
+            return  # still waiting at the horizon
+        start, end, decision_day, work, app.forced, app.escalated = review
+        app.review_start_day, app.released_day, app.review_work = start, end, work
+        app.decision_day = decision_day
+        if decision_day < world.horizon_days:
+            world.at_day(decision_day, self._decide_call, app)
+
+    def file_background(
+        self, destination: str, end_use: str, material: str, sequence: int, stream: int, day: float
+    ) -> None:
+        """File a background application arriving at `day`."""
+        self._next_id += 1
+        self._background(
+            (self._next_id, destination, end_use, material, sequence, stream, day), 0, day
+        )
+
+    def _background(self, who: BackgroundApplication, submission: int, day: float) -> None:
+        """File submission `submission` of background application `who` at `day` and settle it
+        at once, nobody waiting for it: its decision is drawn under the rules in force on its
+        day (if that comes before the horizon), and a returned one is queued to come back."""
+        application_id, destination, end_use, material, sequence, stream, first_day = who
+        world = self.world
+        recorder = world.recorder
+        recorder.filings.append(
+            Filing(day, application_id, "", material, destination, submission, "")
+        )
+        review = self._review(stream, submission, day)
+        if review is None:
             return
+        start, end, decided, work, forced, escalated = review
+        if decided >= world.horizon_days:
+            return
+        rules = self._rules[world.state_at(decided)]
+        outcome, _ = draw_outcome(rules, destination, end_use, "", stream, submission, 0.0)
+        recorder.decisions.append(
+            Decision(
+                application_id,
+                "",
+                material,
+                0.0,
+                0.0,
+                first_day,
+                day,
+                start,
+                end,
+                decided,
+                outcome,
+                escalated,
+                forced,
+                destination,
+                end_use,
+                "",
+                0,
+                sequence,
+                submission,
+                work,
+            )
+        )
+        if outcome == "return":
+            u = uniform(stream, DRAWS * submission + RESUBMIT)
+            again = decided + world.draw_days(rules.resubmit, u, decided)
+            heappush(self._resubmissions, (again, application_id, submission + 1, who))
+
+    def catch_up(self, until: float) -> None:
+        """File every background arrival and resubmission due before `until`, in time order."""
+        arrivals, resubmissions, world = self.arrivals, self._resubmissions, self.world
+        while True:
+            arrival = arrivals.next_day() if arrivals is not None else NEVER
+            again = resubmissions[0][0] if resubmissions else NEVER
+            if arrival <= again:
+                if arrival >= until:
+                    return
+                assert arrivals is not None
+                world.spend(arrival)
+                arrivals.arrive()
+            else:
+                if again >= until:
+                    return
+                world.spend(again)
+                _, _, submission, who = heappop(resubmissions)
+                self._background(who, submission, again)
+
+    def close(self) -> None:
+        """The horizon: file what arrives before it."""
+        self.catch_up(self.world.horizon_days)
+
+    # --- reviewing ----------------------------------------------------------------------------
+    def _review(self, stream: int, submission: int, filed_day: float) -> Review | None:
+        """Settle the review of a submission filed at `filed_day` (everyone filed before it
+        being settled): its start, the reviewer's release, the decision day, the drawn review
+        work, and whether it was forced at the statutory limit or escalated. None if it is
+        still waiting at the horizon (and so is everyone filed after it)."""
+        world = self.world
+        horizon = world.horizon_days
+        start = self._reviewers.start_day(filed_day)
+        if start >= horizon:
+            return None
         rules = self._rules[world.state_at(start)]
-        base = DRAWS * app.submission
-        app.review_start_day = start
-        app.review_work = work = max(0.0, rules.review_quantile(uniform(app.stream, base)))
+        base = DRAWS * submission
+        work = max(0.0, rules.review_quantile(uniform(stream, base)))
         end = start + (world.span(work, rules.review_unit, start) if work > 0 else 0.0)
         decision_day = end
+        forced = escalated = False
         limit = rules.limit
         # A limit of L days, or L working days (each at least a calendar day), cannot have
         # passed by filing + L: the calendar is consulted only for reviews that run longer.
-        if limit is not None and end > day + limit.value:
-            deadline = day + world.span_days(limit, day)
+        if limit is not None and end > filed_day + limit.value:
+            deadline = filed_day + world.span_days(limit, filed_day)
             if end > deadline:
                 if rules.decide_at_limit:
                     end = decision_day = max(start, deadline)
-                    app.forced = True
+                    forced = True
                 else:
                     assert rules.escalation is not None
-                    app.escalated = True
-                    u = uniform(app.stream, base + ESCALATION)
+                    escalated = True
+                    u = uniform(stream, base + ESCALATION)
                     decision_day = end + world.draw_days(rules.escalation, u, end)
-        app.released_day = end
-        app.decision_day = decision_day
         self._reviewers.take(start, end)
         self._busy_days += min(end, horizon) - start
+        return start, end, decision_day, work, forced, escalated
 
     def _decide_call(self, call: Call) -> None:
+        """An importer's application is decided now, under the rules now in force."""
         app: Application = call.arg
         world = self.world
         now = world.env._now
         rules = self._rules[world.state_at(now)]
-        outcome, granted = self._decide(app, now, rules)
-        if outcome == "return":
-            u = uniform(app.stream, DRAWS * app.submission + RESUBMIT)
-            world.at(world.draw_days(rules.resubmit, u, now), self._resubmit, app)
-        assert app.owner is not None
-        app.owner.decided(app, outcome, granted)
-
-    def _settle_background(self, app: Application) -> None:
-        """Decide a background application now, under the rules in force on its decision day
-        (if that comes before the horizon); a returned one is queued for resubmission."""
-        world = self.world
-        day = app.decision_day
-        if day >= world.horizon_days:
-            return
-        rules = self._rules[world.state_at(day)]
-        outcome, _ = self._decide(app, day, rules)
-        if outcome == "return":
-            u = uniform(app.stream, DRAWS * app.submission + RESUBMIT)
-            again = day + world.draw_days(rules.resubmit, u, day)
-            heappush(self._resubmissions, (again, app.application_id, app))
-
-    def busy_days(self) -> float:
-        """Reviewer-days spent reviewing over the horizon."""
-        return self._busy_days
-
-    def _decide(self, app: Application, day: float, rules: Rules) -> tuple[str, float]:
-        """Draw and record the outcome of `app` at `day` under the first outcome rule that
-        matches it (the last matches all)."""
-        for rule in rules.outcomes:
-            dests, uses, exporters = rule[0], rule[1], rule[2]
-            if (
-                (dests is None or app.destination in dests)
-                and (uses is None or app.end_use in uses)
-                and (exporters is None or app.exporter in exporters)
-            ):
-                break
-        else:
-            raise AssertionError("the last outcome rule matches every application")
-        _, _, _, approve, approve_or_deny, partial_p, partial_share = rule
-        base = DRAWS * app.submission
-        u = uniform(app.stream, base + OUTCOME)
-        granted = 0.0
-        if u < approve:
-            outcome = "approve"
-            partial = uniform(app.stream, base + PARTIAL) < partial_p
-            granted = app.requested_kg * (partial_share if partial else 1.0)
-        elif u < approve_or_deny:
-            outcome = "deny"
-        else:
-            outcome = "return"
-        self.world.recorder.decisions.append(
+        outcome, granted = draw_outcome(
+            rules,
+            app.destination,
+            app.end_use,
+            app.exporter,
+            app.stream,
+            app.submission,
+            app.requested_kg,
+        )
+        world.recorder.decisions.append(
             Decision(
                 app.application_id,
                 app.firm,
@@ -345,7 +311,7 @@ class LicensingAuthority:
                 app.filed_day,
                 app.review_start_day,
                 app.released_day,
-                day,
+                now,
                 outcome,
                 app.escalated,
                 app.forced,
@@ -358,7 +324,15 @@ class LicensingAuthority:
                 app.review_work,
             )
         )
-        return outcome, granted
+        if outcome == "return":
+            u = uniform(app.stream, DRAWS * app.submission + RESUBMIT)
+            world.at(world.draw_days(rules.resubmit, u, now), self._resubmit, app)
+        assert app.owner is not None
+        app.owner.decided(app, outcome, granted)
+
+    def busy_days(self) -> float:
+        """Reviewer-days spent reviewing over the horizon."""
+        return self._busy_days
 
     def _resubmit(self, call: Call) -> None:
         app: Application = call.arg
@@ -383,18 +357,3 @@ class LicensingAuthority:
         if capacity is None:
             return None
         return days + capacity * (world.horizon_days - since)
-
-
-_RULES: dict[int, tuple[Authority, Rules]] = {}
-"""`Rules` of the authority parameter states seen, by identity: the states of a scenario are
-the same objects in every replication, so each is read once per process (the state is kept
-with its entry, so an id is never reused while it is here)."""
-
-
-def _rules_of(authority: Authority) -> Rules:
-    found = _RULES.get(id(authority))
-    if found is None or found[0] is not authority:
-        if len(_RULES) >= 256:
-            _RULES.clear()
-        found = _RULES[id(authority)] = (authority, Rules.of(authority))
-    return found[1]
