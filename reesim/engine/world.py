@@ -94,24 +94,15 @@ class World:
 
     def at(self, delay: float, fn: Callable[[Call], None], arg: Any = None) -> Call:
         """Schedule `fn(call)` in `delay` days; `call.arg` is `arg`."""
+        return self.at_day(self.env._now + delay, fn, arg)
+
+    def at_day(self, day: float, fn: Callable[[Call], None], arg: Any = None) -> Call:
+        """Schedule `fn(call)` at time `day` exactly (an instant settled in advance, not now
+        plus a rounded difference); `call.arg` is `arg`."""
         self._left -= 1
         if self._left < 0:
             self.overspent(self.env._now)
         # Call.__init__ and Environment.schedule inlined: this runs for every event.
-        call = _new_call(Call)
-        call.callbacks = [fn]
-        call.arg = call._value = arg
-        call._ok = True
-        env = self.env
-        call.env = env
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), call))
-        return call
-
-    def at_day(self, day: float, fn: Callable[[Call], None], arg: Any = None) -> Call:
-        """Schedule `fn(call)` at time `day` exactly (not now plus a rounded difference)."""
-        self._left -= 1
-        if self._left < 0:
-            self.overspent(self.env._now)
         call = _new_call(Call)
         call.callbacks = [fn]
         call.arg = call._value = arg
