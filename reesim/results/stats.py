@@ -121,9 +121,10 @@ EMPTY = Summary(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math
 
 
 def t_quantile(df: float, confidence: float = CONFIDENCE) -> float:
-    from scipy import stats as sps
+    """The two-sided Student-t quantile for `df` degrees of freedom (``t.ppf(0.5 + c / 2, df)``)."""
+    from scipy.special import stdtrit  # what scipy.stats.t.ppf computes, without scipy.stats
 
-    return float(sps.t.ppf(0.5 + confidence / 2.0, df))
+    return float(stdtrit(df, 0.5 + confidence / 2.0))
 
 
 def summarize(
@@ -243,13 +244,13 @@ def mean_intervals(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`mean_interval` for many columns at once (sweeps summarise thousands of points):
     arrays of low, high and method (``wilson``, ``t``, ``bound``)."""
-    from scipy import stats as sps
+    from scipy.special import stdtrit
 
     mean, std = np.asarray(mean, dtype=float), np.asarray(std, dtype=float)
     n = np.asarray(n, dtype=float)
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     with np.errstate(all="ignore"):
-        t = sps.t.ppf(0.5 + confidence / 2.0, np.maximum(n - 1, 1))
+        t = stdtrit(np.maximum(n - 1, 1), 0.5 + confidence / 2.0)
         half = t * std / np.sqrt(np.maximum(n, 1))
         lo = np.where(n >= 2, np.maximum(mean - half, low), np.nan)
         hi = np.where(n >= 2, np.minimum(mean + half, high), np.nan)
@@ -311,15 +312,29 @@ def order_statistic_ranks(n: int, p: float, confidence: float) -> tuple[int, int
     """The 1-based ranks (l, u) of the order statistics bounding the p-quantile of n values
     with the given confidence. They depend on n, p and the confidence alone, so every KPI of a
     run (with the same n) shares them: computed once, not per KPI."""
-    from scipy.stats import binom
-
     alpha = 1.0 - confidence
     # x_(l) <= quantile with probability P(B >= l), B ~ Binomial(n, p); l is 1-based.
-    lower = int(binom.ppf(alpha / 2.0, n, p))  # largest l with P(B <= l - 1) <= alpha / 2
-    upper = int(binom.ppf(1.0 - alpha / 2.0, n, p)) + 1
-    if lower >= 1 and binom.cdf(lower - 1, n, p) > alpha / 2.0:
-        lower -= 1
+    lower = binomial_quantile(alpha / 2.0, n, p)  # P(B <= l - 1) < alpha / 2
+    upper = binomial_quantile(1.0 - alpha / 2.0, n, p) + 1
     return lower, upper
+
+
+def binomial_quantile(q: float, n: int, p: float) -> int:
+    """The smallest k with P(B <= k) >= q, B ~ Binomial(n, p): ``scipy.stats.binom.ppf``,
+    found by bisection on the binomial distribution function (``scipy.special.bdtr``), so a run
+    needs scipy.special only (scipy.stats takes several times longer to import)."""
+    from scipy.special import bdtr
+
+    if q <= 0.0:
+        return -1  # as binom.ppf(0): below every value
+    low, high = -1, n  # P(B <= low) < q <= P(B <= high) = 1
+    while high - low > 1:
+        middle = (low + high) // 2
+        if bdtr(middle, n, p) >= q:
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def bands(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
