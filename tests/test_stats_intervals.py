@@ -4,7 +4,10 @@ outside what a KPI can be, and folds past their exact limit that agree with the 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -12,10 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reesim.results.compare import paired_difference, welch_from_summaries
-from reesim.results.fold import SKETCH_RELATIVE_ACCURACY, ColumnFold
+from reesim.results.fold import SKETCH_RELATIVE_ACCURACY, ColumnFold, nan_percentiles
 from reesim.results.metrics import ReplicationMetrics
 from reesim.results.result import Provenance, ResultFold
-from reesim.results.stats import Bounds, kpi_bounds, summarize
+from reesim.results.stats import (
+    Bounds,
+    kpi_bounds,
+    order_statistic_ranks,
+    summarize,
+    t_quantile,
+)
 
 RUNS = 2000  # simulated experiments per coverage check
 
@@ -123,6 +132,40 @@ def test_order_statistic_intervals_cover_the_true_percentile(q: str) -> None:
     assert hits / RUNS >= 0.94  # distribution-free: at least nominal, up to simulation noise
 
 
+@pytest.mark.parametrize("p", [0.05, 0.5, 0.95])
+def test_order_statistic_ranks_are_scipy_stats_binomial_quantiles(p: float) -> None:
+    # The ranks come from scipy.special (light to import); scipy.stats is the reference.
+    from scipy.stats import binom
+
+    for n in [*range(1, 400), 999, 1000, 4321, 10_000, 10_001, 123_457, 10**6, 10**8]:
+        for confidence in (0.9, 0.95, 0.99):
+            alpha = 1.0 - confidence
+            lower = int(binom.ppf(alpha / 2.0, n, p))
+            upper = int(binom.ppf(1.0 - alpha / 2.0, n, p)) + 1
+            assert order_statistic_ranks(n, p, confidence) == (lower, upper), (n, confidence)
+            assert binom.cdf(lower - 1, n, p) < alpha / 2.0 <= binom.cdf(lower, n, p)
+
+
+def test_t_quantiles_are_scipy_stats_students_t() -> None:
+    from scipy.stats import t
+
+    for df in (1, 2, 3.5, 9, 49, 399, 9999):
+        assert t_quantile(df) == float(t.ppf(0.975, df))
+        assert t_quantile(df, 0.9) == float(t.ppf(0.95, df))
+
+
+def test_a_run_summary_does_not_import_scipy_stats() -> None:
+    code = (
+        "import sys, numpy as np\n"
+        "from reesim.results.stats import summarize, Bounds\n"
+        "summarize(np.arange(50.0), Bounds(0.0, 100.0))\n"
+        "summarize((np.arange(50) % 2).astype(float), Bounds(0.0, 1.0))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"  # scipy.stats alone took ~0.5 s of every run
+
+
 def test_too_few_replications_leave_a_percentile_end_at_the_bound() -> None:
     s = summarize(np.arange(1.0, 11.0), Bounds(0.0, 50.0))
     assert s.percentile_ci["p5"][0] == 0.0  # n = 10 cannot bound p5 from below
@@ -193,6 +236,45 @@ def test_a_fold_past_its_exact_limit_agrees_with_the_exact_answer() -> None:
         assert lo <= exact <= hi
     indicator = summarize_fold(fold, 1, Bounds(0.0, 1.0))
     assert indicator.interval == "wilson" and indicator.ones == int(data[:, 1].sum())
+
+
+CELLS = st.sampled_from([math.nan, 0.0, -0.0, 1.0, 2.5, -3.0, 1e300, math.inf, -math.inf, 7.0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda rows: st.lists(
+            st.lists(st.one_of(CELLS, st.floats(-1e6, 1e6)), min_size=rows, max_size=rows),
+            min_size=1,
+            max_size=9,
+        )
+    )
+)
+def test_column_percentiles_are_numpys_nanpercentile_exactly(columns: list[list[float]]) -> None:
+    x = np.array(columns, dtype=float).T  # rows x columns: NaN, ties, infinities, -0.0
+    q = (5.0, 50.0, 95.0)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanpercentile(x, q, axis=0)
+    found = nan_percentiles(x, q)
+    assert found.shape == expected.shape
+    assert np.array_equal(found, expected, equal_nan=True)  # NaN exactly where numpy's is
+    assert not np.any((found == 0.0) & np.signbit(found))  # a zero is never -0.0
+
+
+def test_a_fold_gives_the_percentiles_of_its_rows() -> None:
+    rng = np.random.default_rng(3)
+    data = rng.lognormal(1.0, 1.0, (500, 40))
+    data[rng.random(data.shape) < 0.3] = np.nan  # a different number of values per column
+    data[:, 7] = np.nan  # a column that never applies
+    fold = ColumnFold(40, exact_limit=1000)
+    for row in data:
+        fold.add(row)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanpercentile(data, (5.0, 50.0, 95.0), axis=0)
+    assert np.array_equal(fold.percentiles((5.0, 50.0, 95.0)), expected, equal_nan=True)
 
 
 def summarize_fold(fold: ColumnFold, j: int, bounds: Bounds | None = None):  # type: ignore[no-untyped-def]
