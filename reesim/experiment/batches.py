@@ -4,12 +4,22 @@ This module is what a worker imports to run reesim's tasks (spawned workers impo
 else of reesim's beyond the engine, the metrics and the scenario model they need): no
 statistics, no scipy, no reports. Seeds depend only on (root seed, replication index), so a
 replication's numbers are the same whichever worker runs it and in which batch.
+
+A batch carries its resolved scenario, which takes milliseconds to pickle and to unpickle
+(every timeline event holds a whole parameter state), far more than the rest of a task. So a
+process pickles each scenario object once (`SCENARIOS_KEPT`), and a worker unpickles each
+scenario once and hands the same object to every later batch of it, which also keeps the
+caches the engine and the metrics hold per scenario object warm.
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from reesim.engine.run import simulate
 from reesim.results.metrics import ReplicationMetrics, measure
@@ -38,6 +48,50 @@ class Batch:
     toy function with known Sobol indices, one that raises) through the same code path."""
     series: bool = True
     """Keep monthly series; sweeps keep only KPIs, so less travels back from the workers."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        key, pickled = _pickled(self.resolved)
+        fields = (self.root_seed, self.replications, self.point, self.model, self.series)
+        return _unpickle_batch, (key, pickled, *fields)
+
+
+SCENARIOS_KEPT = 8
+"""Scenarios a process keeps pickled (to send) and unpickled (received): a run's batches all
+carry one, a comparison's a few, a sweep's move from design point to design point."""
+
+_sent: OrderedDict[int, tuple[ResolvedScenario, bytes, bytes]] = OrderedDict()
+"""id(scenario) -> (the scenario, kept so that its id stays its own; key; pickled bytes)."""
+_received: OrderedDict[bytes, ResolvedScenario] = OrderedDict()
+"""key -> the scenario unpickled from those bytes."""
+
+
+def _pickled(resolved: ResolvedScenario) -> tuple[bytes, bytes]:
+    """(key, pickled bytes) of a scenario, pickled once per object; the key is a digest of
+    the bytes, so equal keys mean the same scenario wherever it was pickled."""
+    found = _sent.get(id(resolved))
+    if found is None or found[0] is not resolved:
+        pickled = pickle.dumps(resolved, protocol=pickle.HIGHEST_PROTOCOL)
+        found = (resolved, hashlib.blake2b(pickled, digest_size=16).digest(), pickled)
+        _keep(_sent, id(resolved), found)
+    else:
+        _sent.move_to_end(id(resolved))
+    return found[1], found[2]
+
+
+def _unpickle_batch(key: bytes, pickled: bytes, *fields: Any) -> Batch:
+    resolved = _received.get(key)
+    if resolved is None:
+        resolved = pickle.loads(pickled)  # bytes a reesim process pickled (`_pickled`)
+        _keep(_received, key, resolved)
+    else:
+        _received.move_to_end(key)
+    return Batch(resolved, *fields)
+
+
+def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    cache[key] = value
+    while len(cache) > SCENARIOS_KEPT:
+        cache.popitem(last=False)
 
 
 @dataclass(frozen=True)
