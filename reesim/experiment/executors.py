@@ -35,7 +35,6 @@ import threading
 import time
 import traceback
 import warnings
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from types import FrameType, TracebackType
@@ -206,26 +205,29 @@ class ProcessExecutor(Pool):
 
     def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         source = iter(items)
-        idle = deque(range(len(self._conns)))
-        exhausted = False
-        while True:
-            while idle and not exhausted:
-                item = next(source, _END)
-                if item is _END:
-                    exhausted = True
-                    break
-                worker = idle.popleft()
-                self._send(worker, fn, item)
-            if not self._busy:
-                return
+        for worker in range(len(self._conns)):
+            if not self._feed(worker, fn, source):
+                break
+        while self._busy:
             ready = wait([self._conns[w] for w in self._busy])
             for conn in ready:
                 worker = self._conns.index(conn)  # type: ignore[arg-type]
                 ok, value = self._receive(worker)
-                idle.append(worker)
                 if not ok:
                     raise SimulationError(f"a worker process raised: {value}")
+                # The worker gets its next task before the caller sees this result: what the
+                # caller does with it (folding a batch of replications) would otherwise be
+                # time the worker sits idle.
+                self._feed(worker, fn, source)
                 yield value
+
+    def _feed(self, worker: int, fn: Callable[[Any], Any], source: Iterator[Any]) -> bool:
+        """Send `worker` the next item, if there is one; whether there was."""
+        item = next(source, _END)
+        if item is _END:
+            return False
+        self._send(worker, fn, item)
+        return True
 
     def _send(self, worker: int, fn: Callable[[Any], Any], item: Any) -> None:
         self._next_task += 1
