@@ -195,6 +195,26 @@ def test_a_pool_leaves_no_defunct_child(workdir: Path) -> None:
             assert other.kpis[name].summary == kpi.summary, name
 
 
+def test_shrinking_batches_on_two_workers_give_the_serial_numbers(workdir: Path) -> None:
+    # 40 replications on 2 workers: tasks of 10, 8, 6, ... 1 replications, finishing in any
+    # order, folded in replication order: every value and summary as one process gives them.
+    Path("short.yaml").write_text(STOCHASTIC)
+    resolved = load_scenario(Path("short.yaml"), ())
+    indices = range(3, 43)
+    with ProcessExecutor(2) as pool:
+        parallel = run_scenario(resolved, indices, 11, pool, 2, keep_replications=True)
+    serial = run_scenario(resolved, indices, 11, SerialExecutor(), keep_replications=True)
+    assert parallel.provenance.replications == indices
+    assert parallel.events_per_replication == serial.events_per_replication
+    assert len(set(serial.events_per_replication)) > 1  # the replications differ
+    # repr: exact for floats (it round-trips) and NaN-aware, where == says nan != nan.
+    for name, kpi in serial.kpis.items():
+        assert repr(parallel.kpis[name]) == repr(kpi), name
+    assert parallel.series.keys() == serial.series.keys()
+    for name, series in serial.series.items():
+        assert repr(parallel.series[name]) == repr(series), name
+
+
 # --- concurrent sweeps -----------------------------------------------------------------------
 def test_a_second_writer_is_refused_with_the_holders_pid(
     workdir: Path, cleanup: list, capsys: pytest.CaptureFixture[str]

@@ -46,23 +46,29 @@ Progress = Callable[[int, int], None]
 """Called with (replications done, replications in all)."""
 
 MAX_BATCH = 64
-"""Replications per task at most: enough to hide a task's overhead (a few milliseconds on a
-started pool), few enough that the replications in flight stay a small, fixed amount of memory
-whatever -n is."""
+"""Replications per task at most: enough to hide a task's overhead (well under a millisecond
+on a started pool: see `batches.Batch`), few enough that the replications in flight stay a
+small, fixed amount of memory whatever -n is."""
 
 
-def batch_size(replications: int, workers: int) -> int:
-    """About four tasks per worker (so the last ones balance), at most `MAX_BATCH`."""
-    return max(1, min(MAX_BATCH, math.ceil(replications / (4 * max(1, workers)))))
+def batch_size(remaining: int, workers: int) -> int:
+    """The next task's replications when `remaining` are left to hand out: a share of them
+    that shrinks as they run out (guided scheduling), at most `MAX_BATCH`. Big tasks first keep
+    the overhead per replication small; one-replication tasks last mean the workers finish
+    within about a replication of each other, instead of one of them running a whole batch
+    alone at the end while the others wait."""
+    return max(1, min(MAX_BATCH, math.ceil(remaining / (2 * max(1, workers)))))
 
 
 def batches(
     resolved: ResolvedScenario, root_seed: int, replications: Sequence[int], workers: int
 ) -> Iterator[Batch]:
     """The replications cut into batches, lazily (a range of a billion costs nothing here)."""
-    size = batch_size(len(replications), workers)
-    for i in range(0, len(replications), size):
-        yield Batch(resolved, root_seed, tuple(replications[i : i + size]))
+    start = 0
+    while start < len(replications):
+        size = batch_size(len(replications) - start, workers)
+        yield Batch(resolved, root_seed, tuple(replications[start : start + size]))
+        start += size
 
 
 def _in_order(
