@@ -189,12 +189,24 @@ class ProcessExecutor(Pool):
     # -- work ---------------------------------------------------------------------------------
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """Results as tasks complete; one task in flight per worker, so a long stream of items
-        never piles up in memory. Used outside ``with``, the pool lives for this call only."""
+        never piles up in memory. The workers get their first tasks when `map` is called, not
+        when the first result is asked for, so the caller can prepare what it does with the
+        results while they work. Used outside ``with``, the pool lives for this call only."""
+        results = self._results(fn, items)
+        next(results)  # starts the pool and hands out the first tasks
+        return results
+
+    def _results(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[Any]:
         owned = not self._procs
-        self.start()
         ok = False
         try:
-            yield from self._map(fn, items)
+            self.start()
+            source = iter(items)
+            for worker in range(len(self._conns)):
+                if not self._feed(worker, fn, source):
+                    break
+            yield None  # the first tasks are out (see `map`)
+            yield from self._collect(fn, source)
             ok = True
         finally:
             if owned or self._busy:
@@ -203,11 +215,7 @@ class ProcessExecutor(Pool):
                 # the workers go; a later map starts new ones.
                 self.close(wait=ok)
 
-    def _map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        source = iter(items)
-        for worker in range(len(self._conns)):
-            if not self._feed(worker, fn, source):
-                break
+    def _collect(self, fn: Callable[[T], R], source: Iterator[T]) -> Iterator[R]:
         while self._busy:
             ready = wait([self._conns[w] for w in self._busy])
             for conn in ready:

@@ -39,6 +39,7 @@ from reesim.results.compare import PairFold
 from reesim.results.metrics import ReplicationMetrics
 from reesim.results.months import Months
 from reesim.results.result import IndexRange, Provenance, ResultFold, RunResult, TimelineEntry
+from reesim.results.stats import warm_up
 from reesim.scenario.load import ResolvedScenario
 from reesim.version import __version__
 
@@ -157,6 +158,7 @@ def run_paired(
             yield tuple(Batch(r.resolved, root_seed, b.replications) for r in runs)
 
     outcomes = executor.map(run_batches, tasks())
+    warm_up()  # on a pool, while the workers run their first tasks
     for done, metrics in enumerate(_in_order(outcomes, replications, root_seed), start=1):
         for run, m in zip(runs, metrics, strict=True):
             run.fold.add(m)
