@@ -72,6 +72,34 @@ def test_command_help_imports_no_heavy_library(tmp_path: Path, command: str) -> 
     assert names <= LOADING
 
 
+def test_a_command_builds_only_its_own_command(tmp_path: Path) -> None:
+    # typer reads every registered command's signature as the app starts: a command named on
+    # the command line registers only itself; help still lists every command.
+    (tmp_path / "s.yaml").write_text(MINIMAL)
+    probe = (
+        "import sys\n"
+        "from reesim.cli.main import COMMANDS, main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('LOADED', sorted(c for c in COMMANDS if 'reesim.cli.' + c in sys.modules), "
+        "file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    for argv, loaded in (
+        (["validate", "s.yaml"], "['validate']"),
+        (["run", "s.yaml", "-n", "2", "-q"], "['run']"),
+        (
+            ["--help"],
+            "['calibrate', 'compare', 'discover', 'init', 'plot', 'report', 'run', "
+            "'schema', 'solve', 'sweep', 'validate']",
+        ),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, cwd=tmp_path
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert f"LOADED {loaded}" in proc.stderr, proc.stderr
+
+
 def test_validate_imports_no_heavy_library(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(MINIMAL)
     code, names, out = imported("validate", "s.yaml", cwd=tmp_path)
