@@ -100,6 +100,22 @@ def test_a_command_builds_only_its_own_command(tmp_path: Path) -> None:
         assert f"LOADED {loaded}" in proc.stderr, proc.stderr
 
 
+def test_only_the_program_skips_the_last_collection(tmp_path: Path) -> None:
+    # As the program (no argv: the console script), main freezes the heap as the process
+    # ends; an in-process caller (argv given) keeps its collector as it was.
+    probe = (
+        "import gc, sys\n"
+        "from reesim.cli.main import main\n"
+        "sys.argv = ['reesim', '--version']\n"
+        "main(['--version']); given = gc.get_freeze_count()\n"
+        "main(); print('FROZEN', given, gc.get_freeze_count() > 0)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert "FROZEN 0 True" in proc.stdout, proc.stdout + proc.stderr
+
+
 def test_validate_imports_no_heavy_library(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(MINIMAL)
     code, names, out = imported("validate", "s.yaml", cwd=tmp_path)

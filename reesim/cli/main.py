@@ -14,6 +14,7 @@ and a worker process that re-imports the script (spawned workers do) pays almost
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import signal
@@ -97,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
             # death by signal.
             signal.signal(signal.SIGINT, previous_int)
             signal.signal(signal.SIGTERM, previous)
+        if argv is None:
+            # Run as the program (the console script passes no argv): the process ends now.
+            # Its objects go to the collector's permanent generation, so the interpreter's
+            # last collection does not walk the whole heap (~0.1 s of CPU once the output is
+            # written); the operating system frees the memory. In-process callers pass argv.
+            gc.freeze()
 
 
 COMMANDS = (
