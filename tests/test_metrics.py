@@ -111,3 +111,26 @@ def test_each_scenario_gets_its_own_layout_and_the_cache_stays_small() -> None:
     for c in range(LAYOUTS_KEPT + 5):
         layout_of(many[c % 3].scenario, float(c + 1))
     assert len(layout_module._layouts) <= LAYOUTS_KEPT
+
+
+@pytest.mark.parametrize("path", [LICENCE_QUEUE, CONTROLS, "scenarios/examples/smuggling.yaml"])
+def test_kpis_without_series_are_the_same_kpis(path: str) -> None:
+    # A sweep measures KPIs only: the same values, to the bit, in the same order, and no series.
+    resolved = load_scenario(path)
+    records = simulate(resolved, 5, 2)
+    full = measure(records, resolved.scenario)
+    lean = measure(records, resolved.scenario, series=False)
+    assert lean.series == {}
+    assert list(lean.kpis) == list(full.kpis)
+    for name, value in full.kpis.items():
+        assert value == lean.kpis[name] or (math.isnan(value) and math.isnan(lean.kpis[name]))
+
+
+def test_a_batch_without_series_measures_the_same_kpis() -> None:
+    from reesim.experiment.batches import Batch, run_batch
+
+    resolved = load_scenario(LICENCE_QUEUE)
+    full = run_batch(Batch(resolved, 3, (0, 1))).metrics
+    lean = run_batch(Batch(resolved, 3, (0, 1), series=False)).metrics
+    assert [m.series for m in lean] == [{}, {}]
+    assert [m.kpis for m in lean] == [m.kpis for m in full]

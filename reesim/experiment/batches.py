@@ -120,10 +120,15 @@ class BatchOutcome:
         return self.failures[0].error if self.failures else ""
 
 
+def kpis_only(resolved: ResolvedScenario, root_seed: int, replication: int) -> ReplicationMetrics:
+    """`simulate_and_measure` without series (a sweep's model): the same KPIs, less work."""
+    return measure(simulate(resolved, root_seed, replication), resolved.scenario, series=False)
+
+
 def run_batch(batch: Batch) -> BatchOutcome:
     """Run and measure each replication of a batch; one that raises is recorded as a `Failure`
     and the others still run."""
-    model = batch.model or simulate_and_measure
+    model = batch.model or (simulate_and_measure if batch.series else kpis_only)
     done, failed = [], []
     for r in batch.replications:
         try:

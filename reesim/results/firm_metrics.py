@@ -48,9 +48,10 @@ def firm_metrics(
     mine: FirmRecords,
     layout: Layout,
     kpis: dict[str, float],
-    series: dict[str, np.ndarray],
+    series: dict[str, np.ndarray] | None,
 ) -> None:
-    """Add one firm's KPIs and series (``firms.<id>.*``) to `kpis` and `series`."""
+    """Add one firm's KPIs and series (``firms.<id>.*``) to `kpis` and `series` (None: KPIs
+    only)."""
     p = f"firms.{trace.firm}"
     horizon = layout.horizon_days
     path = _output_path(trace, layout)
@@ -85,6 +86,8 @@ def firm_metrics(
     kpis[f"{p}.alternative_kg"] = sum(arrived["producer"])
     if layout.emergency:
         kpis[f"{p}.emergency_kg"] = sum(arrived["emergency"])
+    if series is None:
+        return
 
     # At each day's end too: a drawdown that starts and ends within a month is invisible at
     # month ends, and the cover chart draws this one (a series of days, not months).

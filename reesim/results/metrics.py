@@ -83,15 +83,17 @@ class _Applications:
         self.approved_month: dict[int, int] = {}
 
 
-def measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
+def measure(records: RunRecords, scenario: Scenario, series: bool = True) -> ReplicationMetrics:
     """All KPIs and monthly series of one replication; every replication of a scenario yields
-    the same names, whatever happened in it. The cyclic garbage collector is paused meanwhile,
-    as in `simulate` (`reesim.engine.collector`)."""
+    the same names, whatever happened in it. With `series` False only the KPIs (the same
+    values), and no series: a sweep keeps none, and the daily cover interpolation, the approval
+    curves and the arrays of every other series are most of the work left to skip. The cyclic
+    garbage collector is paused meanwhile, as in `simulate` (`reesim.engine.collector`)."""
     with collector_paused():
-        return _measure(records, scenario)
+        return _measure(records, scenario, series)
 
 
-def _measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
+def _measure(records: RunRecords, scenario: Scenario, with_series: bool) -> ReplicationMetrics:
     layout = layout_of(scenario, records.horizon_days)
     by_firm = {trace.firm: FirmRecords() for trace in records.firms}
     materials = sorted({m for t in records.firms for m in t.materials})
@@ -103,11 +105,13 @@ def _measure(records: RunRecords, scenario: Scenario) -> ReplicationMetrics:
 
     kpis: dict[str, float] = {}
     series: dict[str, np.ndarray] = {}
+    wanted = series if with_series else None
     for trace in records.firms:
-        firm_metrics(trace, by_firm[trace.firm], layout, kpis, series)
-    _materials(flows, kpis, series)
-    _authority(records, layout, applications, kpis, series)
-    _approvals(layout, applications, series)
+        firm_metrics(trace, by_firm[trace.firm], layout, kpis, wanted)
+    _materials(flows, kpis, wanted)
+    _authority(records, layout, applications, kpis, wanted)
+    if wanted is not None:
+        _approvals(layout, applications, wanted)
     return ReplicationMetrics(records.replication, kpis, series, records.events_processed)
 
 
@@ -182,12 +186,16 @@ def _pass_shipments(
 
 
 def _materials(
-    flows: dict[str, _MaterialFlows], kpis: dict[str, float], series: dict[str, np.ndarray]
+    flows: dict[str, _MaterialFlows],
+    kpis: dict[str, float],
+    series: dict[str, np.ndarray] | None,
 ) -> None:
     for m, flow in flows.items():
         kpis[f"materials.{m}.exports_kg"] = sum(flow.exports_kg)
         kpis[f"materials.{m}.smuggled_kg"] = sum(flow.gray_kg[False])
         kpis[f"materials.{m}.seized_kg"] = sum(flow.gray_kg[True])
+        if series is None:
+            continue
         series[f"exports.total.{m}"] = np.asarray(flow.exports_t[:-1])
         for dest, monthly in flow.exports_by_destination_t.items():
             series[f"exports.{dest}.{m}"] = np.asarray(monthly[:-1])
@@ -200,7 +208,7 @@ def _authority(
     layout: Layout,
     apps: _Applications,
     kpis: dict[str, float],
-    series: dict[str, np.ndarray],
+    series: dict[str, np.ndarray] | None,
 ) -> None:
     waits = apps.queue_waits_days
     kpis["authority.queue_wait_days"] = math.fsum(waits) / len(waits) if waits else math.nan
@@ -208,6 +216,8 @@ def _authority(
     kpis["authority.applications"] = float(len(records.filings))
     if records.reviewer_capacity_days:
         kpis["authority.utilization"] = records.reviewer_busy_days / records.reviewer_capacity_days
+    if series is None:
+        return
     idx = records.backlog_times.searchsorted(layout.months.ends, side="right") - 1
     series["authority.pending_applications"] = records.backlog_counts[idx].astype(float)
     series["authority.filed"] = np.asarray(apps.firm_filed[:-1])
