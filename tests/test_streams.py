@@ -154,3 +154,41 @@ def test_on_the_shipped_scenario_a_twin_firm_changes_no_other_draw() -> None:
             if period(a.decision_day) == period(b.decision_day):
                 assert a.outcome == b.outcome, key
     assert compared > 2_000
+
+
+def _folded_word_by_word(streams: Streams, parts: tuple[str | int, ...]) -> int:
+    """A key as the module docstring defines it: the parts folded into the replication's base
+    state one 64-bit word at a time, then mixed (the definition `Streams.key` shortcuts)."""
+    from reesim.engine.streams import _M64, _PRIME, _int_parts, _mix, _text_hash
+
+    state = streams._base
+    for part in parts:
+        if isinstance(part, str):
+            state = (state * _PRIME + _text_hash(part)) & _M64
+        elif 0 <= part <= _M64:
+            state = (state * _PRIME + part + 1) & _M64
+        else:
+            for word in _int_parts(part):
+                state = (state * _PRIME + word + 1) & _M64
+    return _mix(state ^ (state >> 29))
+
+
+@SETTINGS
+@given(
+    seed=st.integers(min_value=-(2**70), max_value=2**70),
+    replication=st.integers(min_value=0, max_value=2**40),
+    parts=st.lists(
+        st.one_of(st.text(max_size=8), st.integers(min_value=-(2**70), max_value=2**70)),
+        max_size=5,
+    ),
+)
+def test_a_key_is_the_word_by_word_fold_of_its_parts(
+    seed: int, replication: int, parts: list[str | int]
+) -> None:
+    # Keys reuse the fold's coefficients across replications and seeds: the same keys as
+    # folding every word into each replication's own state.
+    streams = Streams(seed, replication)
+    assert streams.key(*parts) == _folded_word_by_word(streams, tuple(parts))
+    assert Streams(seed, replication + 1).key(*parts) == _folded_word_by_word(
+        Streams(seed, replication + 1), tuple(parts)
+    )

@@ -23,6 +23,7 @@ thousand indices a key uses, a chance of order 2^-40 per replication.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 _M64 = (1 << 64) - 1
 _GAMMA = 0x9E3779B97F4A7C15
@@ -73,14 +74,49 @@ _PRIME = 0x100000001B3  # FNV-1a's 64-bit multiplier: odd, spreads every word ov
 _CHILD = 0xD1B54A32D192ED03  # an odd constant of its own, so children never retrace draws
 
 
+@lru_cache(maxsize=1024)
+def _seed_state(root_seed: int) -> int:
+    """The state a root seed folds into, before the replication is folded in: the same for
+    every replication of a run, so worked out once."""
+    state = 0
+    for word in _int_parts(root_seed):
+        state = _mix((state + word + _GAMMA) & _M64)
+    return state
+
+
+KEYS_KEPT = 1 << 16
+"""Keys whose fold coefficients the process remembers (a world's keys are a few per firm and
+importer: mechanisms times entities)."""
+
+
+@lru_cache(maxsize=KEYS_KEPT)
+def _fold(parts: tuple[KeyPart, ...]) -> tuple[int, int]:
+    """(multiplier, offset) with fold(base) == base * multiplier + offset (mod 2**64), where
+    fold runs ``state = state * _PRIME + word`` over the key's words from `base`: strings as
+    their BLAKE2b hash, integers in 0..2**64-1 as value + 1, others as their 64-bit words,
+    sign first, each + 1. Depends on the parts alone, not on the seed or replication."""
+    multiplier, offset = 1, 0
+    for part in parts:
+        if isinstance(part, str):
+            words = [_text_hash(part)]
+        elif 0 <= part <= _M64:
+            words = [part + 1]
+        else:
+            words = [word + 1 for word in _int_parts(part)]
+        for word in words:
+            multiplier = (multiplier * _PRIME) & _M64
+            offset = (offset * _PRIME + word) & _M64
+    return multiplier, offset
+
+
 class Streams:
     """The keyed uniforms of one replication."""
 
     def __init__(self, root_seed: int, replication: int):
         self.root_seed = root_seed
         self.replication = replication
-        state = 0
-        for word in (*_int_parts(root_seed), 0xA5A5, *_int_parts(replication)):
+        state = _seed_state(root_seed)
+        for word in (0xA5A5, *_int_parts(replication)):
             state = _mix((state + word + _GAMMA) & _M64)
         self._base = state
         self._keys: dict[tuple[KeyPart, ...], int] = {}
@@ -90,18 +126,13 @@ class Streams:
 
         The parts are folded into the replication's base state polynomially (strings as their
         BLAKE2b hash, integers as 64-bit words) and the result is scrambled once by the mixer.
+        The fold is affine in the base state, so its coefficients (`_fold`) are worked out once
+        per key in the process and a replication's key costs one multiply-add and the mixer.
         """
         found = self._keys.get(parts)
         if found is None:
-            state = self._base
-            for part in parts:
-                if isinstance(part, str):
-                    state = (state * _PRIME + _text_hash(part)) & _M64
-                elif 0 <= part <= _M64:
-                    state = (state * _PRIME + part + 1) & _M64
-                else:
-                    for word in _int_parts(part):
-                        state = (state * _PRIME + word + 1) & _M64
+            multiplier, offset = _fold(parts)
+            state = (self._base * multiplier + offset) & _M64
             found = self._keys[parts] = _mix(state ^ (state >> 29))
         return found
 
