@@ -17,13 +17,13 @@ that act.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 
 from reesim.engine.applicant import Applicant
 from reesim.engine.authority import LicensingAuthority
+from reesim.engine.firm_plan import Amount, firm_plan
 from reesim.engine.recorder import FULL, REDUCED, STOPPED, BuyerLog, FirmTrace
 from reesim.engine.sourcing import ship_before_start
 from reesim.engine.supply import CapacityPool
@@ -35,13 +35,6 @@ from reesim.scenario.units import CALENDAR_DAYS, Duration
 
 GeneralLicenceWindow = tuple[float, float, frozenset[str] | None, float]
 """(first day, end day, exporters whose customers it covers or None for all, customer share)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LineSpec:
-    share: float
-    uses: tuple[tuple[int, float], ...]  # (material index, share of the buyer's need), > 0
-    reserve_days: float
 
 
 class Buyer:
@@ -57,8 +50,9 @@ class Buyer:
         self.authority = authority
         self.pools = pools
         spec = world.params.firms[firm_id]
-        self.materials = tuple(spec.needs)
-        self.index_of = {m: i for i, m in enumerate(self.materials)}
+        plan = firm_plan(world.params, firm_id)
+        self.materials = plan.materials
+        self.index_of = plan.index_of
         self.country = spec.country
         self.end_use = spec.end_use
         self._production_stream = world.streams.key("production", firm_id)
@@ -66,10 +60,8 @@ class Buyer:
         self._needs = spec.needs
         self.plan: list[tuple[float, float]] = [(0.0, self._draw_units(0))]
         self._refresh(spec)
-        self.stockpile_kg = [
-            self._kg(spec.stockpile.get(m, 0.0), i) for i, m in enumerate(self.materials)
-        ]
-        self.lines = self._lines(spec)
+        self.stockpile_kg = self._kg_each(plan.stockpile)
+        self.lines = plan.lines
         self.contracts = spec.applicants.contracts  # applications an importer may have pending
         self.applicants = self._population(spec)
         n = len(self.materials)
@@ -94,43 +86,43 @@ class Buyer:
     def units_per_day(self) -> float:
         return self.plan[-1][1]
 
-    def _kg(self, amount: Duration | float, i: int) -> float:
-        """A buyer-level quantity given as kg or as days of cover at the planned rate."""
-        if isinstance(amount, Duration):
-            return amount.calendar_days() * self.rate[i]
-        return float(amount)
+    def _kg_each(self, amounts: tuple[Amount, ...]) -> list[float]:
+        """Buyer-level quantities of each material, given as kg or as days of cover at the
+        planned rate."""
+        rate = self.rate
+        return [kg if days is None else days * rate[i] for i, (days, kg) in enumerate(amounts)]
 
     def _refresh(self, spec: Firm) -> None:
-        """Everything the importers read from the parameters in force."""
+        """Everything the importers read from the parameters in force: the firm's plan under
+        them (`firm_plan`, the same in every replication), in kg at the planned rate."""
         world = self.world
+        plan = firm_plan(world.params, self.id)
         self.spec = spec
         self.rate = [spec.needs[m].kg_per_day(self.units_per_day) for m in self.materials]
         o = self.ordering = spec.ordering
-        self.up_to = o.policy == "order_up_to"
-        n = range(len(self.materials))
-        self.level_kg = [self._kg(o.level, i) for i in n]
-        self.reorder_point_kg = [
-            self._kg(o.reorder_point, i) if o.reorder_point is not None else 0.0 for i in n
-        ]
-        self.quantity_kg = [self._kg(o.quantity, i) if o.quantity is not None else 0.0 for i in n]
+        self.up_to = plan.up_to
+        self.level_kg = self._kg_each(plan.level)
+        self.reorder_point_kg = self._kg_each(plan.reorder_point)
+        self.quantity_kg = self._kg_each(plan.quantity)
         self.threshold_kg = self.level_kg if self.up_to else self.reorder_point_kg
-        self.apply_for_kg = [
-            self._kg(o.apply_for, i) if o.apply_for is not None else 0.0 for i in n
-        ]
-        self.restock_kg = [self._kg(o.restock.raise_, i) for i in n] if o.restock else None
-        self.restock_decay_days = (
-            world.span_days(o.restock.decay, world.env._now) if o.restock else 0.0
-        )
-        self.prestock_kg = [self._kg(o.prestock.raise_, i) for i in n] if o.prestock else None
+        self.apply_for_kg = self._kg_each(plan.apply_for)
+        self.restock_kg = self._kg_each(plan.restock) if plan.restock else None
+        self.prestock_kg = self._kg_each(plan.prestock) if plan.prestock else None
         self.boosts = self.restock_kg is not None or self.prestock_kg is not None
-        self.restart_lag_days = world.span_days(spec.production.restart_lag, world.env._now)
-        self._review_days = world.fixed_span(o.review_period)
-        self._ahead_days = world.fixed_span(o.apply_ahead) if o.apply_ahead is not None else 0.0
+        now = world.env._now
+        decay, lag = plan.restock_decay_days, plan.restart_lag_days
+        if decay is None:  # working days, counted from now
+            decay = world.span_days(o.restock.decay, now) if o.restock else 0.0
+        self.restock_decay_days = decay
+        self.restart_lag_days = (
+            lag if lag is not None else world.span_days(spec.production.restart_lag, now)
+        )
+        self._review_days = plan.review_days
+        self._ahead_days = plan.ahead_days
         self.transit = spec.transit
         self.suppliers = [(s, None if s == EXPORTS else self.pools[s]) for s in spec.suppliers]
-        self.exports_only = spec.suppliers == (EXPORTS,)
-        authority = world.params.authority
-        self.controlled = [authority.is_controlled(m, self.country) for m in self.materials]
+        self.exports_only = plan.exports_only
+        self.controlled = plan.controlled
         self.general_licences = [self._general_licences(m) for m in self.materials]
 
     def _general_licences(self, material: str) -> list[GeneralLicenceWindow]:
@@ -147,50 +139,27 @@ class Buyer:
                 windows.append((start, end, frozenset(gl.exporters), gl.customer_share))
         return windows
 
-    def _lines(self, spec: Firm) -> tuple[LineSpec, ...]:
-        production = spec.production
-        if not production.lines:
-            return (LineSpec(1.0, tuple((i, 1.0) for i in range(len(self.materials))), 0.0),)
-        step_days = production.reserve_step.calendar_days()
-        lines = []
-        for line in sorted(production.lines.values(), key=lambda line: line.priority):
-            uses = tuple(
-                (i, share)
-                for i, m in enumerate(self.materials)
-                if (share := line.needs.get(m, line.share)) > 0
-            )
-            reserve = (
-                line.reserve.calendar_days()
-                if line.reserve is not None
-                else (line.priority - 1) * step_days
-            )
-            lines.append(LineSpec(line.share, uses, reserve))
-        return tuple(lines)
-
     def _population(self, spec: Firm) -> list[Applicant]:
         world = self.world
+        plan = firm_plan(world.params, self.id)
         count, cv = spec.applicants.count, spec.applicants.size_cv
         streams = world.streams
-        if cv > 0:
+        scales = plan.scales
+        if scales is None:
             sigma = math.sqrt(math.log1p(cv * cv))
             normal = NormalDist()
             size_key = streams.key("applicant-size", self.id)
             raw = [
                 math.exp(sigma * normal.inv_cdf(world.uniform(size_key, k))) for k in range(count)
             ]
-        else:
-            raw = [1.0] * count
-        total = math.fsum(raw)
+            total = math.fsum(raw)
+            scales = tuple(size / total for size in raw)
         phase = self.ordering.review_phase
         phase_key = streams.key("review-phase", self.id) if phase == "random" else 0
         prestock = self.ordering.prestock
         aware_key = streams.key("prestock-aware", self.id) if prestock is not None else 0
         period = self.ordering.review_period
-        edges, names, acc = [], [], 0.0
-        for name, share in spec.exporters.items():
-            acc += share
-            edges.append(acc)
-            names.append(name)
+        exporters = plan.exporters
         applicants = []
         for k in range(count):
             if isinstance(phase, Duration):
@@ -198,10 +167,8 @@ class Buyer:
             else:
                 frac = k / count if phase == "staggered" else world.uniform(phase_key, k)
                 first = world.span(period.value * frac, period.unit, 0.0)
-            position = (k + 0.5) / count
-            exporter = next((n for n, e in zip(names, edges, strict=True) if position < e), "")
             aware = prestock is not None and world.uniform(aware_key, k) < prestock.aware_share
-            applicants.append(Applicant(self, k, raw[k] / total, exporter, first, aware))
+            applicants.append(Applicant(self, k, scales[k], exporters[k], first, aware))
         return applicants
 
     def customer_u(self, k: int) -> float:

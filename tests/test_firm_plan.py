@@ -1,0 +1,55 @@
+"""A firm's plan (`reesim.engine.firm_plan`) is worked out once per parameter state and reused by
+every replication, and never served to another state, even one at a reused address."""
+
+from __future__ import annotations
+
+import gc
+
+from reesim.engine.firm_plan import firm_plan
+from reesim.engine.per_scenario import PerScenario
+from reesim.engine.run import simulate
+from reesim.scenario.load import load_scenario
+from reesim.scenario.schema import Scenario
+
+LICENCE_QUEUE = "scenarios/examples/licence-queue.yaml"
+
+
+def test_replications_share_one_plan_per_parameter_state() -> None:
+    resolved = load_scenario(LICENCE_QUEUE)
+    plan = firm_plan(resolved.scenario, "importer")
+    simulate(resolved, 1, 0)
+    simulate(resolved, 1, 1)
+    assert firm_plan(resolved.scenario, "importer") is plan
+    assert plan.materials == ("ndfeb_magnet",)
+    assert plan.stockpile == ((90.0, 0.0),)  # 90 days of cover: kg once the rate is known
+
+
+def test_a_changed_scenario_gets_its_own_plan() -> None:
+    base = load_scenario(LICENCE_QUEUE)
+    lean = load_scenario(LICENCE_QUEUE, ["firms.importer.stockpile.ndfeb_magnet=5000"])
+    assert firm_plan(lean.scenario, "importer").stockpile == ((None, 5000.0),)
+    assert firm_plan(base.scenario, "importer").stockpile == ((90.0, 0.0),)
+    # and the run follows it: 5 t of stock at 1 t/day
+    assert simulate(lean, 1, 0).firms[0].initial_kg[0] == 5000.0
+    assert simulate(base, 1, 0).firms[0].initial_kg[0] == 90_000.0
+
+
+def test_a_state_that_is_gone_is_forgotten_and_the_cache_stays_small() -> None:
+    built: list[int] = []
+
+    def build(scenario: Scenario, key: int) -> int:
+        built.append(key)
+        return key * 10
+
+    cache: PerScenario[int, int] = PerScenario(build, kept=3)
+    states = [load_scenario(LICENCE_QUEUE, [f"authority.review.capacity={c}"]) for c in (1, 2)]
+    one = states[0].scenario
+    assert cache(one, 1) == 10 and cache(one, 1) == 10 and built == [1]
+    assert cache(states[1].scenario, 1) == 10 and built == [1, 1]  # another object: built anew
+    del one, states
+    gc.collect()
+    assert len(cache) == 0
+    many = [load_scenario(LICENCE_QUEUE).scenario for _ in range(2)]
+    for k in range(5):
+        cache(many[k % 2], k)
+    assert len(cache) == 3
