@@ -23,14 +23,14 @@ import numpy as np
 
 from reesim.engine.applicant import Applicant
 from reesim.engine.authority import LicensingAuthority
-from reesim.engine.firm_plan import Amount, firm_plan
+from reesim.engine.firm_setup import Amount, FirmSetup, firm_setup
 from reesim.engine.recorder import FULL, REDUCED, STOPPED, BuyerLog, FirmTrace
 from reesim.engine.sourcing import ship_before_start
 from reesim.engine.supply import CapacityPool
 from reesim.engine.tolerance import EPS_KG
 from reesim.engine.world import World
 from reesim.scenario.distributions import DurationDistribution
-from reesim.scenario.schema import EXPORTS, Firm
+from reesim.scenario.schema import EXPORTS
 from reesim.scenario.units import CALENDAR_DAYS, Duration
 
 GeneralLicenceWindow = tuple[float, float, frozenset[str] | None, float]
@@ -50,20 +50,20 @@ class Buyer:
         self.authority = authority
         self.pools = pools
         spec = world.params.firms[firm_id]
-        plan = firm_plan(world.params, firm_id)
-        self.materials = plan.materials
-        self.index_of = plan.index_of
+        setup = firm_setup(world.params, firm_id)
+        self.materials = setup.materials
+        self.index_of = setup.index_of
         self.country = spec.country
         self.end_use = spec.end_use
         self._production_stream = world.streams.key("production", firm_id)
         self._units = spec.production.units_per_day
         self._needs = spec.needs
         self.plan: list[tuple[float, float]] = [(0.0, self._draw_units(0))]
-        self._refresh(spec)
-        self.stockpile_kg = self._kg_each(plan.stockpile)
-        self.lines = plan.lines
+        self._refresh(setup)
+        self.stockpile_kg = self._kg_each(setup.stockpile)
+        self.lines = setup.lines
         self.contracts = spec.applicants.contracts  # applications an importer may have pending
-        self.applicants = self._population(spec)
+        self.applicants = self._population(setup)
         n = len(self.materials)
         self.total = [sum(a.stock[i] for a in self.applicants) for i in range(n)]
         self.total_slope = [sum(a.slope[i] for a in self.applicants) for i in range(n)]
@@ -92,37 +92,36 @@ class Buyer:
         rate = self.rate
         return [kg if days is None else days * rate[i] for i, (days, kg) in enumerate(amounts)]
 
-    def _refresh(self, spec: Firm) -> None:
-        """Everything the importers read from the parameters in force: the firm's plan under
-        them (`firm_plan`, the same in every replication), in kg at the planned rate."""
+    def _refresh(self, setup: FirmSetup) -> None:
+        """Everything the importers read from the parameters in force: the firm's set-up under
+        them (`firm_setup`, the same in every replication), in kg at the planned rate."""
         world = self.world
-        plan = firm_plan(world.params, self.id)
-        self.spec = spec
+        spec = self.spec = setup.spec
         self.rate = [spec.needs[m].kg_per_day(self.units_per_day) for m in self.materials]
         o = self.ordering = spec.ordering
-        self.up_to = plan.up_to
-        self.level_kg = self._kg_each(plan.level)
-        self.reorder_point_kg = self._kg_each(plan.reorder_point)
-        self.quantity_kg = self._kg_each(plan.quantity)
+        self.up_to = setup.up_to
+        self.level_kg = self._kg_each(setup.level)
+        self.reorder_point_kg = self._kg_each(setup.reorder_point)
+        self.quantity_kg = self._kg_each(setup.quantity)
         self.threshold_kg = self.level_kg if self.up_to else self.reorder_point_kg
-        self.apply_for_kg = self._kg_each(plan.apply_for)
-        self.restock_kg = self._kg_each(plan.restock) if plan.restock else None
-        self.prestock_kg = self._kg_each(plan.prestock) if plan.prestock else None
+        self.apply_for_kg = self._kg_each(setup.apply_for)
+        self.restock_kg = self._kg_each(setup.restock) if setup.restock else None
+        self.prestock_kg = self._kg_each(setup.prestock) if setup.prestock else None
         self.boosts = self.restock_kg is not None or self.prestock_kg is not None
         now = world.env._now
-        decay, lag = plan.restock_decay_days, plan.restart_lag_days
+        decay, lag = setup.restock_decay_days, setup.restart_lag_days
         if decay is None:  # working days, counted from now
             decay = world.span_days(o.restock.decay, now) if o.restock else 0.0
         self.restock_decay_days = decay
         self.restart_lag_days = (
             lag if lag is not None else world.span_days(spec.production.restart_lag, now)
         )
-        self._review_days = plan.review_days
-        self._ahead_days = plan.ahead_days
+        self._review_days = setup.review_days
+        self._ahead_days = setup.ahead_days
         self.transit = spec.transit
         self.suppliers = [(s, None if s == EXPORTS else self.pools[s]) for s in spec.suppliers]
-        self.exports_only = plan.exports_only
-        self.controlled = plan.controlled
+        self.exports_only = setup.exports_only
+        self.controlled = setup.controlled
         self.general_licences = [self._general_licences(m) for m in self.materials]
 
     def _general_licences(self, material: str) -> list[GeneralLicenceWindow]:
@@ -139,12 +138,12 @@ class Buyer:
                 windows.append((start, end, frozenset(gl.exporters), gl.customer_share))
         return windows
 
-    def _population(self, spec: Firm) -> list[Applicant]:
+    def _population(self, setup: FirmSetup) -> list[Applicant]:
         world = self.world
-        plan = firm_plan(world.params, self.id)
+        spec = setup.spec
         count, cv = spec.applicants.count, spec.applicants.size_cv
         streams = world.streams
-        scales = plan.scales
+        scales = setup.scales
         if scales is None:
             sigma = math.sqrt(math.log1p(cv * cv))
             normal = NormalDist()
@@ -159,7 +158,7 @@ class Buyer:
         prestock = self.ordering.prestock
         aware_key = streams.key("prestock-aware", self.id) if prestock is not None else 0
         period = self.ordering.review_period
-        exporters = plan.exporters
+        exporters = setup.exporters
         applicants = []
         for k in range(count):
             if isinstance(phase, Duration):
@@ -280,7 +279,7 @@ class Buyer:
         if spec.needs != self._needs:
             self._needs = spec.needs
             rates_changed = True
-        self._refresh(spec)
+        self._refresh(firm_setup(self.world.params, self.id))
         for a in self.applicants:
             a.follow_params(rates_changed)
 

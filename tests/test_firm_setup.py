@@ -1,11 +1,11 @@
-"""A firm's plan (`reesim.engine.firm_plan`) is worked out once per parameter state and reused by
+"""A firm's set-up (`reesim.engine.firm_setup`) is worked out once per parameter state and reused by
 every replication, and never served to another state, even one at a reused address."""
 
 from __future__ import annotations
 
 import gc
 
-from reesim.engine.firm_plan import firm_plan
+from reesim.engine.firm_setup import firm_setup
 from reesim.engine.per_scenario import PerScenario
 from reesim.engine.run import simulate
 from reesim.scenario.load import load_scenario
@@ -14,21 +14,21 @@ from reesim.scenario.schema import Scenario
 LICENCE_QUEUE = "scenarios/examples/licence-queue.yaml"
 
 
-def test_replications_share_one_plan_per_parameter_state() -> None:
+def test_replications_share_one_setup_per_parameter_state() -> None:
     resolved = load_scenario(LICENCE_QUEUE)
-    plan = firm_plan(resolved.scenario, "importer")
+    setup = firm_setup(resolved.scenario, "importer")
     simulate(resolved, 1, 0)
     simulate(resolved, 1, 1)
-    assert firm_plan(resolved.scenario, "importer") is plan
-    assert plan.materials == ("ndfeb_magnet",)
-    assert plan.stockpile == ((90.0, 0.0),)  # 90 days of cover: kg once the rate is known
+    assert firm_setup(resolved.scenario, "importer") is setup
+    assert setup.materials == ("ndfeb_magnet",)
+    assert setup.stockpile == ((90.0, 0.0),)  # 90 days of cover: kg once the rate is known
 
 
-def test_a_changed_scenario_gets_its_own_plan() -> None:
+def test_a_changed_scenario_gets_its_own_setup() -> None:
     base = load_scenario(LICENCE_QUEUE)
     lean = load_scenario(LICENCE_QUEUE, ["firms.importer.stockpile.ndfeb_magnet=5000"])
-    assert firm_plan(lean.scenario, "importer").stockpile == ((None, 5000.0),)
-    assert firm_plan(base.scenario, "importer").stockpile == ((90.0, 0.0),)
+    assert firm_setup(lean.scenario, "importer").stockpile == ((None, 5000.0),)
+    assert firm_setup(base.scenario, "importer").stockpile == ((90.0, 0.0),)
     # and the run follows it: 5 t of stock at 1 t/day
     assert simulate(lean, 1, 0).firms[0].initial_kg[0] == 5000.0
     assert simulate(base, 1, 0).firms[0].initial_kg[0] == 90_000.0

@@ -1,10 +1,10 @@
-"""A firm's plan: what a buyer reads from one parameter state that no replication changes.
+"""A firm's set-up: what a buyer reads from one parameter state that no replication changes.
 
 Setting a buyer up (`Buyer.__init__`, and `Buyer._refresh` at each policy change) turns the
 firm's parameters into what its importers read: its materials and their indices, its product
 lines, the exporter serving each importer, its importers' shares when they are all alike, which
 materials need a licence, amounts given as days of cover, durations in calendar days. All of that
-follows from the parameter state alone, so `firm_plan` works it out once per state and firm
+follows from the parameter state alone, so `firm_setup` works it out once per state and firm
 (cached per `Scenario` object, `reesim.engine.per_scenario`) and every replication reuses it.
 What a replication draws (the production rate when it is uncertain, importers' sizes and review
 phases) and what needs the calendar stays with the buyer.
@@ -33,7 +33,7 @@ class LineSpec:
 
 
 @dataclass(frozen=True)
-class FirmPlan:
+class FirmSetup:
     """One firm under one parameter state. Shared by every replication: read, never change."""
 
     spec: Firm
@@ -63,11 +63,11 @@ class FirmPlan:
     """Each importer's share of the buyer when all are alike (None: sizes are drawn)."""
 
 
-PLANS_KEPT = 4096
-"""Firm plans cached at once (one per parameter state and firm)."""
+SETUPS_KEPT = 4096
+"""Firm set-ups cached at once (one per parameter state and firm)."""
 
 
-def _build(params: Scenario, firm_id: str) -> FirmPlan:
+def _build(params: Scenario, firm_id: str) -> FirmSetup:
     spec = params.firms[firm_id]
     materials = tuple(spec.needs)
     o = spec.ordering
@@ -79,7 +79,7 @@ def _build(params: Scenario, firm_id: str) -> FirmPlan:
         return (value,) * len(materials)
 
     count = spec.applicants.count
-    return FirmPlan(
+    return FirmSetup(
         spec=spec,
         materials=materials,
         index_of={m: i for i, m in enumerate(materials)},
@@ -103,8 +103,8 @@ def _build(params: Scenario, firm_id: str) -> FirmPlan:
     )
 
 
-firm_plan: PerScenario[str, FirmPlan] = PerScenario(_build, PLANS_KEPT)
-"""``firm_plan(params, firm_id)``: the plan of firm `firm_id` under parameter state `params`."""
+firm_setup: PerScenario[str, FirmSetup] = PerScenario(_build, SETUPS_KEPT)
+"""``firm_setup(params, firm_id)``: the set-up of firm `firm_id` under parameter state `params`."""
 
 
 def amount_of(amount: Duration | float) -> Amount:
