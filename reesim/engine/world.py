@@ -26,7 +26,8 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL
 
-from reesim.engine.calendar import CalendarSpec, builtin_calendar, calendar_for
+from reesim.engine.calendar import Calendar, CalendarSpec, builtin_calendar, calendar_for
+from reesim.engine.per_scenario import PerScenario
 from reesim.engine.recorder import Recorder
 from reesim.engine.schedule import Call
 from reesim.engine.streams import Streams
@@ -61,6 +62,15 @@ def calendar_spec(config: CalendarConfig) -> CalendarSpec:
     )
 
 
+def _calendar(params: Scenario, horizon_days: float) -> Calendar:
+    return calendar_for(calendar_spec(params.calendar), params.start, horizon_days)
+
+
+scenario_calendar: PerScenario[float, Calendar] = PerScenario(_calendar, kept=64)
+"""``scenario_calendar(params, horizon_days)``: the working-day calendar of a parameter state,
+looked up once per state rather than hashing its calendar settings every replication."""
+
+
 class World:
     def __init__(
         self,
@@ -78,9 +88,7 @@ class World:
         self.changes = tuple((d, p) for d, p in changes if 0.0 < d < self.horizon_days)
         self._change_days = [d for d, _ in self.changes]
         self._states = [params, *(p for _, p in self.changes)]
-        self.calendar = calendar_for(
-            calendar_spec(params.calendar), params.start, self.horizon_days
-        )
+        self.calendar = scenario_calendar(params, self.horizon_days)
         self.streams = Streams(root_seed, replication)
         self.recorder = Recorder()
         self.listeners: list[Callable[[], None]] = []
