@@ -51,8 +51,8 @@ class Buyer:
         self.authority = authority
         self.pools = pools
         spec = world.params.firms[firm_id]
-        setup = firm_setup(world.params, firm_id)
-        self.materials = setup.materials
+        self.materials = tuple(spec.needs)
+        setup = firm_setup(world.params, (firm_id, self.materials))
         self.index_of = setup.index_of
         self.country = spec.country
         self.end_use = spec.end_use
@@ -280,7 +280,7 @@ class Buyer:
         if spec.needs != self._needs:
             self._needs = spec.needs
             rates_changed = True
-        self._refresh(firm_setup(self.world.params, self.id))
+        self._refresh(firm_setup(self.world.params, (self.id, self.materials)))
         for a in self.applicants:
             a.follow_params(rates_changed)
 

@@ -67,9 +67,9 @@ SETUPS_KEPT = 4096
 """Firm set-ups cached at once (one per parameter state and firm)."""
 
 
-def _build(params: Scenario, firm_id: str) -> FirmSetup:
+def _build(params: Scenario, firm: tuple[str, tuple[str, ...]]) -> FirmSetup:
+    firm_id, materials = firm
     spec = params.firms[firm_id]
-    materials = tuple(spec.needs)
     o = spec.ordering
 
     def amounts(amount: Duration | float | None) -> tuple[Amount, ...]:
@@ -103,8 +103,10 @@ def _build(params: Scenario, firm_id: str) -> FirmSetup:
     )
 
 
-firm_setup: PerScenario[str, FirmSetup] = PerScenario(_build, SETUPS_KEPT)
-"""``firm_setup(params, firm_id)``: the set-up of firm `firm_id` under parameter state `params`."""
+firm_setup: PerScenario[tuple[str, tuple[str, ...]], FirmSetup] = PerScenario(_build, SETUPS_KEPT)
+"""``firm_setup(params, (firm_id, materials))``: the set-up of firm `firm_id` under parameter
+state `params`, its materials indexed in the order given (the buyer's, fixed at the start: a
+timeline keeps a firm's materials but may list them in another order)."""
 
 
 def amount_of(amount: Duration | float) -> Amount:
