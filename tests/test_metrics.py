@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -134,3 +135,55 @@ def test_a_batch_without_series_measures_the_same_kpis() -> None:
     lean = run_batch(Batch(resolved, 3, (0, 1), series=False)).metrics
     assert [m.series for m in lean] == [{}, {}]
     assert [m.kpis for m in lean] == [m.kpis for m in full]
+
+
+@pytest.mark.parametrize(
+    ("path", "overrides"),
+    [
+        (LICENCE_QUEUE, []),
+        (LICENCE_QUEUE, ["horizon=100.5d"]),  # the last month ends within a day
+        (CONTROLS, []),
+        (LICENCE_QUEUE, ["firms.importer.production.units_per_day=0"]),  # cover undefined
+    ],
+)
+def test_without_daily_series_the_other_numbers_are_the_same(
+    path: str, overrides: list[str]
+) -> None:
+    resolved = load_scenario(path, overrides)
+    records = simulate(resolved, 4, 1)
+    full = measure(records, resolved.scenario)
+    lean = measure(records, resolved.scenario, daily=False)
+    monthly = {n: v for n, v in full.series.items() if not n.endswith("_daily")}
+    assert len(monthly) < len(full.series)
+    assert list(lean.series) == list(monthly)
+    for name, values in monthly.items():
+        assert np.array_equal(lean.series[name], values, equal_nan=True), name
+    assert list(lean.kpis) == list(full.kpis)
+    for name, value in full.kpis.items():
+        assert value == lean.kpis[name] or (math.isnan(value) and math.isnan(lean.kpis[name]))
+
+
+def test_a_run_measures_daily_series_only_where_its_result_keeps_them() -> None:
+    # The result summarises daily series over the first DAILY_LIMIT replications: batches past
+    # them measure none, and the result is what folding every replication in full gives.
+    from reesim.experiment.batches import simulate_and_measure
+    from reesim.experiment.runner import batches, run_scenario
+    from reesim.results.result import DAILY_LIMIT, ResultFold
+
+    resolved = load_scenario(LICENCE_QUEUE)
+    n = DAILY_LIMIT + 100
+    cut = list(batches(resolved, 9, range(n), workers=1))
+    assert any(not b.daily for b in cut)
+    for b in cut:
+        assert b.daily == (b.replications[0] < DAILY_LIMIT)
+    late = next(b for b in cut if not b.daily)
+    assert pickle.loads(pickle.dumps(late)).daily is False  # as a worker receives it
+    ran = run_scenario(resolved, range(n), 9, keep_replications=False)
+    fold = ResultFold(float(resolved.scenario.horizon_days))
+    for r in range(n):
+        fold.add(simulate_and_measure(resolved, 9, r))
+    folded = fold.result(ran.months, ran.provenance)
+    assert any(name.endswith("_daily") for name in ran.series)
+    # repr: exact for floats, and NaN (a month with nothing filed) equal to NaN
+    assert repr(ran.series) == repr(folded.series)
+    assert repr(ran.kpis) == repr(folded.kpis)

@@ -19,6 +19,7 @@ import pickle
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from reesim.engine.run import simulate
@@ -30,10 +31,15 @@ ReplicationModel = Callable[[ResolvedScenario, int, int], ReplicationMetrics]
 
 
 def simulate_and_measure(
-    resolved: ResolvedScenario, root_seed: int, replication: int
+    resolved: ResolvedScenario,
+    root_seed: int,
+    replication: int,
+    series: bool = True,
+    daily: bool = True,
 ) -> ReplicationMetrics:
-    """The model every command runs: one replication of the engine, reduced to its metrics."""
-    return measure(simulate(resolved, root_seed, replication), resolved.scenario)
+    """The model every command runs: one replication of the engine, reduced to its metrics
+    (without series, or without daily series, where the caller keeps none: see `measure`)."""
+    return measure(simulate(resolved, root_seed, replication), resolved.scenario, series, daily)
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,19 @@ class Batch:
     toy function with known Sobol indices, one that raises) through the same code path."""
     series: bool = True
     """Keep monthly series; sweeps keep only KPIs, so less travels back from the workers."""
+    daily: bool = True
+    """Keep daily series; a run summarises them over its first `DAILY_LIMIT` replications."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         key, pickled = _pickled(self.resolved)
-        fields = (self.root_seed, self.replications, self.point, self.model, self.series)
+        fields = (
+            self.root_seed,
+            self.replications,
+            self.point,
+            self.model,
+            self.series,
+            self.daily,
+        )
         return _unpickle_batch, (key, pickled, *fields)
 
 
@@ -120,15 +135,12 @@ class BatchOutcome:
         return self.failures[0].error if self.failures else ""
 
 
-def kpis_only(resolved: ResolvedScenario, root_seed: int, replication: int) -> ReplicationMetrics:
-    """`simulate_and_measure` without series (a sweep's model): the same KPIs, less work."""
-    return measure(simulate(resolved, root_seed, replication), resolved.scenario, series=False)
-
-
 def run_batch(batch: Batch) -> BatchOutcome:
     """Run and measure each replication of a batch; one that raises is recorded as a `Failure`
     and the others still run."""
-    model = batch.model or (simulate_and_measure if batch.series else kpis_only)
+    model = batch.model or partial(
+        simulate_and_measure, series=batch.series, daily=batch.series and batch.daily
+    )
     done, failed = [], []
     for r in batch.replications:
         try:

@@ -38,7 +38,14 @@ from reesim.experiment.executors import Executor, SerialExecutor
 from reesim.results.compare import PairFold
 from reesim.results.metrics import ReplicationMetrics
 from reesim.results.months import Months
-from reesim.results.result import IndexRange, Provenance, ResultFold, RunResult, TimelineEntry
+from reesim.results.result import (
+    DAILY_LIMIT,
+    IndexRange,
+    Provenance,
+    ResultFold,
+    RunResult,
+    TimelineEntry,
+)
 from reesim.results.stats import warm_up
 from reesim.scenario.load import ResolvedScenario
 from reesim.version import __version__
@@ -64,11 +71,18 @@ def batch_size(remaining: int, workers: int) -> int:
 def batches(
     resolved: ResolvedScenario, root_seed: int, replications: Sequence[int], workers: int
 ) -> Iterator[Batch]:
-    """The replications cut into batches, lazily (a range of a billion costs nothing here)."""
+    """The replications cut into batches, lazily (a range of a billion costs nothing here).
+    Batches that start past the first `DAILY_LIMIT` replications measure no daily series: the
+    result summarises daily series over those first replications only."""
     start = 0
     while start < len(replications):
         size = batch_size(len(replications) - start, workers)
-        yield Batch(resolved, root_seed, tuple(replications[start : start + size]))
+        yield Batch(
+            resolved,
+            root_seed,
+            tuple(replications[start : start + size]),
+            daily=start < DAILY_LIMIT,
+        )
         start += size
 
 
@@ -155,7 +169,7 @@ def run_paired(
 
     def tasks() -> Iterator[tuple[Batch, ...]]:
         for b in batches(runs[0].resolved, root_seed, replications, workers):
-            yield tuple(Batch(r.resolved, root_seed, b.replications) for r in runs)
+            yield tuple(Batch(r.resolved, root_seed, b.replications, daily=b.daily) for r in runs)
 
     outcomes = executor.map(run_batches, tasks())
     warm_up()  # on a pool, while the workers run their first tasks

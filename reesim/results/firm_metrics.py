@@ -49,9 +49,10 @@ def firm_metrics(
     layout: Layout,
     kpis: dict[str, float],
     series: dict[str, np.ndarray] | None,
+    daily: bool = True,
 ) -> None:
     """Add one firm's KPIs and series (``firms.<id>.*``) to `kpis` and `series` (None: KPIs
-    only)."""
+    only); the daily cover series only if `daily`."""
     p = f"firms.{trace.firm}"
     horizon = layout.horizon_days
     path = _output_path(trace, layout)
@@ -91,17 +92,20 @@ def firm_metrics(
 
     # At each day's end too: a drawdown that starts and ends within a month is invisible at
     # month ends, and the cover chart draws this one (a series of days, not months).
-    if math.isnan(lowest):
-        daily = _cover_at_many(trace.times, cover, layout.days)
-        at_month_ends = _cover_at(trace.times, cover, layout.months.ends)
+    if not daily:  # month ends alone, the same arithmetic: the same values
+        series[f"{p}.cover_days"] = _cover_at(trace.times, cover, layout.months.ends)
     else:
-        daily = _cover_at_days(trace.times, cover, layout.days)
-        if layout.month_end_days is not None:  # every month ends on a day's end: read them off
-            at_month_ends = daily[layout.month_end_days]
-        else:
+        if math.isnan(lowest):
+            by_day = _cover_at_many(trace.times, cover, layout.days)
             at_month_ends = _cover_at(trace.times, cover, layout.months.ends)
-    series[f"{p}.cover_days"] = at_month_ends
-    series[f"{p}.cover_days{DAILY}"] = daily
+        else:
+            by_day = _cover_at_days(trace.times, cover, layout.days)
+            if layout.month_end_days is not None:  # every month ends on a day's end: read off
+                at_month_ends = by_day[layout.month_end_days]
+            else:
+                at_month_ends = _cover_at(trace.times, cover, layout.months.ends)
+        series[f"{p}.cover_days"] = at_month_ends
+        series[f"{p}.cover_days{DAILY}"] = by_day
     lost_by_month = path.lost_units_by_month
     series[f"{p}.lost_units"] = np.asarray(lost_by_month)
     series[f"{p}.output_pct"] = np.asarray(

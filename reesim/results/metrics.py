@@ -83,17 +83,23 @@ class _Applications:
         self.approved_month: dict[int, int] = {}
 
 
-def measure(records: RunRecords, scenario: Scenario, series: bool = True) -> ReplicationMetrics:
+def measure(
+    records: RunRecords, scenario: Scenario, series: bool = True, daily: bool = True
+) -> ReplicationMetrics:
     """All KPIs and monthly series of one replication; every replication of a scenario yields
-    the same names, whatever happened in it. With `series` False only the KPIs (the same
-    values), and no series: a sweep keeps none, and the daily cover interpolation, the approval
-    curves and the arrays of every other series are most of the work left to skip. The cyclic
-    garbage collector is paused meanwhile, as in `simulate` (`reesim.engine.collector`)."""
+    the same names, whatever happened in it. Less where less is kept, with the same values:
+    with `series` False only the KPIs (a sweep keeps no series; the daily cover interpolation,
+    the approval curves and the arrays of every other series are half the work for a small
+    world); with `daily` False no daily series (a run summarises them over its first
+    `results.result.DAILY_LIMIT` replications only). The cyclic garbage collector is paused
+    meanwhile, as in `simulate` (`reesim.engine.collector`)."""
     with collector_paused():
-        return _measure(records, scenario, series)
+        return _measure(records, scenario, series, daily)
 
 
-def _measure(records: RunRecords, scenario: Scenario, with_series: bool) -> ReplicationMetrics:
+def _measure(
+    records: RunRecords, scenario: Scenario, with_series: bool, daily: bool
+) -> ReplicationMetrics:
     layout = layout_of(scenario, records.horizon_days)
     by_firm = {trace.firm: FirmRecords() for trace in records.firms}
     materials = sorted({m for t in records.firms for m in t.materials})
@@ -107,7 +113,7 @@ def _measure(records: RunRecords, scenario: Scenario, with_series: bool) -> Repl
     series: dict[str, np.ndarray] = {}
     wanted = series if with_series else None
     for trace in records.firms:
-        firm_metrics(trace, by_firm[trace.firm], layout, kpis, wanted)
+        firm_metrics(trace, by_firm[trace.firm], layout, kpis, wanted, daily)
     _materials(flows, kpis, wanted)
     _authority(records, layout, applications, kpis, wanted)
     if wanted is not None:
