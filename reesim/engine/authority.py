@@ -106,7 +106,7 @@ class LicensingAuthority:
         )
         # background resubmissions due: (day, id, submission, application), a heap
         self._resubmissions: list[tuple[float, int, int, BackgroundApplication]] = []
-        self._rules: list[Rules] = [rules_of(p.authority) for p in world.states]
+        self._rules: list[Rules] = [rules_of(p, None) for p in world.states]
 
     # --- filing -------------------------------------------------------------------------------
     def new_application(

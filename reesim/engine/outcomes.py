@@ -2,7 +2,8 @@
 
 `Rules` holds a state's review settings (the review time's quantile function and unit, the
 statutory limit and what happens at it) and its outcome rules as plain tuples, read once per
-state per process (`rules_of`). `draw_outcome` draws a submission's outcome from its own stream.
+state per process (`rules_of`, a `PerScenario` cache). `draw_outcome` draws a submission's
+outcome from its own stream.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reesim.engine.per_scenario import PerScenario
 from reesim.engine.streams import uniform
 from reesim.scenario.distributions import DurationDistribution
-from reesim.scenario.schema import Authority
+from reesim.scenario.schema import Authority, Scenario
 from reesim.scenario.units import Duration
 
 Rule = tuple[
@@ -96,16 +98,9 @@ def draw_outcome(
     return "return", 0.0
 
 
-_RULES: dict[int, tuple[Authority, Rules]] = {}
-"""`Rules` of the authority parameter states seen, by identity: the states of a scenario are
-the same objects in every replication, so each is read once per process (the state is kept
-with its entry, so an id is never reused while it is here)."""
+def _rules(scenario: Scenario, _: None) -> Rules:
+    return Rules.of(scenario.authority)
 
 
-def rules_of(authority: Authority) -> Rules:
-    found = _RULES.get(id(authority))
-    if found is None or found[0] is not authority:
-        if len(_RULES) >= 256:
-            _RULES.clear()
-        found = _RULES[id(authority)] = (authority, Rules.of(authority))
-    return found[1]
+rules_of: PerScenario[None, Rules] = PerScenario(_rules, kept=256)
+"""``rules_of(state, None)``: the `Rules` of a parameter state, read once per state per process."""
