@@ -51,6 +51,7 @@ def reesim_runs(scenario: str, n: int, warm_up: bool = True) -> dict[str, Any]:
     c0 = time.process_time()
     from reesim.engine.run import simulate
     from reesim.results.metrics import measure
+    from reesim.results.result import DAILY_LIMIT
     from reesim.scenario.load import load_scenario
 
     c1 = time.process_time()
@@ -66,7 +67,8 @@ def reesim_runs(scenario: str, n: int, warm_up: bool = True) -> dict[str, Any]:
         a = time.process_time()
         records = simulate(resolved, SEED, r)
         b = time.process_time()
-        measure(records, resolved.scenario)
+        # as `reesim run` measures: daily series only for the replications its result keeps
+        measure(records, resolved.scenario, daily=r < DAILY_LIMIT)
         sim += b - a
         kpi += time.process_time() - b
         events.append(records.events_processed)
