@@ -32,6 +32,7 @@ from reesim.experiment.store import read_replications  # noqa: E402
 from reesim.experiment.sweep import execute_sweep  # noqa: E402
 from reesim.experiment.sweepfile import load_sweep  # noqa: E402
 from tests.conftest import MINIMAL  # noqa: E402
+from tests.test_calibrate import PLANT, observed  # noqa: E402
 from tests.test_sweep_run import STOCHASTIC, SWEEP  # noqa: E402
 
 DASK = Path(sys.executable).with_name("dask")
@@ -151,6 +152,54 @@ def test_a_scheduler_and_worker_in_processes_of_their_own_give_identical_results
     assert json.loads((out / "sweep.json").read_text())["attempts"][0]["executor"] == (
         f"Dask at {cluster.address}"
     )
+
+
+def test_calibrate_on_a_scheduler_gives_the_fit_made_in_this_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same options as sweep: a fit on a cluster's worker equals the fit made here.
+    scenario, data = tmp_path / "plant.yaml", tmp_path / "obs.csv"
+    scenario.write_text(PLANT)
+    rows = observed(PLANT.replace("mean: 1000, cv", "mean: 1300, cv"), reps=2)
+    data.write_text(
+        "date,name,value\n" + "".join(f"{o.date},{o.name},{o.value:.3f}\n" for o in rows)
+    )
+    args = ["calibrate", str(scenario), "--data", str(data), "--population", "6",
+            "--generations", "2", "-n", "1", "--draws", "2", "-q"]  # fmt: skip
+    assert main([*args, "-o", str(tmp_path / "here.json")]) == 0
+    with Cluster(tmp_path) as cluster:
+        wait_for_worker(cluster.address)
+        code = main([*args, "-o", str(tmp_path / "there.json"), "--scheduler", cluster.address])
+        _, err = capsys.readouterr()
+        assert code == 0, err
+    here = json.loads((tmp_path / "here.json").read_text())
+    there = json.loads((tmp_path / "there.json").read_text())
+    assert there["posterior"] == here["posterior"]
+    assert (here["executor"], there["executor"]) == ("in-process", f"Dask at {cluster.address}")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--scheduler", "http://x"], "expected a scheduler address like tcp://host:8786"),
+        (["--scheduler", "tcp://x:1", "--dask-local", "2"], "not both"),
+        (["--scheduler", "tcp://x:1", "-j", "2"], "-j applies to local processes"),
+        (["--tls-ca", "ca.pem"], "expected --scheduler tls://"),
+    ],
+)
+def test_calibrate_takes_cluster_options_as_sweep_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    scenario, data = tmp_path / "plant.yaml", tmp_path / "obs.csv"
+    scenario.write_text(PLANT)
+    rows = observed(PLANT, reps=1)
+    data.write_text(
+        "date,name,value\n" + "".join(f"{o.date},{o.name},{o.value:.3f}\n" for o in rows)
+    )
+    code = main(["calibrate", str(scenario), "--data", str(data), *extra])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert message in err
 
 
 # --- TLS --------------------------------------------------------------------------------------

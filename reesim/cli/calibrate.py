@@ -15,7 +15,16 @@ from rich import box
 from rich.table import Table
 
 from reesim.cli.app import app, stderr_console, stdout_console
-from reesim.cli.options import Jobs, Seed
+from reesim.cli.executor_choice import (
+    DaskLocal,
+    LocalJobs,
+    Scheduler,
+    TlsCa,
+    TlsCert,
+    TlsKey,
+    choose_executor,
+)
+from reesim.cli.options import Seed
 from reesim.cli.output import check_file
 from reesim.errors import UsageError
 from reesim.limits import (
@@ -23,13 +32,12 @@ from reesim.limits import (
     MAX_GENERATIONS,
     MAX_PARTICLES,
     MAX_REPLICATIONS,
-    MAX_WORKERS,
 )
 from reesim.report.words import counted
 from reesim.results.names import is_daily
 
 if TYPE_CHECKING:
-    from reesim.experiment.executors import Executor
+    pass
 
 
 class DistanceName(StrEnum):
@@ -74,16 +82,12 @@ def calibrate(
         ),
     ] = 20,
     seed: Seed = 1,
-    jobs: Jobs = 1,
-    dask_local: Annotated[
-        int | None,
-        typer.Option(
-            "--dask-local",
-            min=1,
-            max=MAX_WORKERS,
-            help="Run on a local Dask cluster of N workers.",
-        ),
-    ] = None,
+    jobs: LocalJobs = None,
+    scheduler: Scheduler = None,
+    tls_ca: TlsCa = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
+    dask_local: DaskLocal = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Override a parameter: PATH=VALUE.")
     ] = None,
@@ -131,7 +135,9 @@ def calibrate(
         raise UsageError(f"expected observations before --holdout-from {holdout_from}, got none")
     chosen = priors(declared, only or ())
     with ExitStack() as stack:
-        executor = _executor(stack, jobs, dask_local)
+        executor, _, where = choose_executor(
+            stack, jobs, scheduler, dask_local, tls_ca, tls_cert, tls_key
+        )
         cal = abc_smc(
             chosen,
             observations,
@@ -154,7 +160,7 @@ def calibrate(
     if out is not None:
         from reesim.results.io import atomic_write_text
 
-        atomic_write_text(out, json.dumps(_as_dict(cal, fits), indent=2) + "\n")
+        atomic_write_text(out, json.dumps(_as_dict(cal, fits, where), indent=2) + "\n")
     if report is not None:
         from reesim.report.answers_html import calibration_report
         from reesim.report.html import write_report
@@ -188,18 +194,6 @@ def _date(text: str | None) -> date | None:
         raise UsageError(
             f"expected --holdout-from as a date like 2025-07-01, got {text!r}"
         ) from None
-
-
-def _executor(stack: ExitStack, jobs: int, dask_local: int | None) -> Executor:
-    if dask_local is None:
-        from reesim.experiment.executors import local_executor
-
-        local = local_executor(jobs)
-        stack.enter_context(local)  # one pool for every round of the fit
-        return local
-    from reesim.experiment.dask_executor import DaskExecutor
-
-    return stack.enter_context(DaskExecutor(local_workers=dask_local))
 
 
 def _posterior_table(cal: object) -> Table:
@@ -248,7 +242,7 @@ def _write(doc: object, scenario: Path, cal: object, data: Path, path: Path) -> 
     atomic_write_text(path, rewrite(scenario.read_text(encoding="utf-8"), doc, edits))
 
 
-def _as_dict(cal: object, fits: Sequence[tuple[str, object]]) -> dict[str, object]:
+def _as_dict(cal: object, fits: Sequence[tuple[str, object]], executor: str) -> dict[str, object]:
     from reesim.questions.calibrate import Calibration, Fit
 
     assert isinstance(cal, Calibration)
@@ -272,6 +266,7 @@ def _as_dict(cal: object, fits: Sequence[tuple[str, object]]) -> dict[str, objec
         "distance": cal.distance,
         "replications": cal.replications,
         "simulations": cal.simulations,
+        "executor": executor,  # where the simulations ran, as a sweep records it
         "tolerances": [
             g.tolerance if g.tolerance != float("inf") else None for g in cal.generations
         ],

@@ -14,13 +14,21 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from reesim.cli.app import app, stderr_console, stdout_console, warn_before_running
+from reesim.cli.executor_choice import (
+    DaskLocal,
+    LocalJobs,
+    Scheduler,
+    TlsCa,
+    TlsCert,
+    TlsKey,
+    choose_executor,
+)
 from reesim.cli.output import check_dir
 from reesim.errors import Interrupted, SimulationError, UsageError, interrupted_exit_code
-from reesim.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
+from reesim.limits import MAX_REPLICATIONS, MAX_SEED
 from reesim.report.words import counted
 
 if TYPE_CHECKING:  # the sweep machinery (pyarrow, SALib) loads only when a sweep runs
-    from reesim.experiment.executors import Executor
     from reesim.experiment.sweep import ProgressCallback, SweepProgress
     from reesim.experiment.sweepfile import SweepPlan
     from reesim.experiment.sweepsummary import SweepOutcome
@@ -41,36 +49,12 @@ def sweep(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
-    jobs: Annotated[
-        int | None,
-        typer.Option(
-            "-j",
-            "--jobs",
-            min=1,
-            max=MAX_WORKERS,
-            help="Local worker processes (default 1: runs in this process, as every command).",
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option("--scheduler", help="Run on the Dask cluster at ADDRESS (tcp:// or tls://)."),
-    ] = None,
-    tls_ca: Annotated[
-        Path | None, typer.Option("--tls-ca", help="CA certificate (tls://).")
-    ] = None,
-    tls_cert: Annotated[
-        Path | None, typer.Option("--tls-cert", help="Client certificate (tls://).")
-    ] = None,
-    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="Client key (tls://).")] = None,
-    dask_local: Annotated[
-        int | None,
-        typer.Option(
-            "--dask-local",
-            min=1,
-            max=MAX_WORKERS,
-            help="Run on a local Dask cluster of N workers.",
-        ),
-    ] = None,
+    jobs: LocalJobs = None,
+    scheduler: Scheduler = None,
+    tls_ca: TlsCa = None,
+    tls_cert: TlsCert = None,
+    tls_key: TlsKey = None,
+    dask_local: DaskLocal = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue the sweep in --out (or start it).")
     ] = False,
@@ -179,7 +163,7 @@ def sweep(
     check_dir(out)
     try:
         with ExitStack() as stack:
-            executor, workers, name = _executor(
+            executor, workers, name = choose_executor(
                 stack, jobs, scheduler, dask_local, tls_ca, tls_cert, tls_key
             )
             bar = stack.enter_context(_SweepProgress(quiet))
@@ -232,44 +216,6 @@ def _command(target: Path, options: dict[str, Any]) -> str:
             if v is not None:
                 words += [name, str(v)]
     return shlex.join(words)
-
-
-def _executor(
-    stack: ExitStack,
-    jobs: int | None,
-    scheduler: str | None,
-    dask_local: int | None,
-    tls_ca: Path | None,
-    tls_cert: Path | None,
-    tls_key: Path | None,
-) -> tuple[Executor, int, str]:
-    from reesim.experiment.executors import local_executor
-
-    tls_given = [p for p in (tls_ca, tls_cert, tls_key) if p is not None]
-    if scheduler is None and dask_local is None:
-        if tls_given:
-            raise UsageError("expected --scheduler tls://... with --tls-ca, --tls-cert, --tls-key")
-        workers = jobs or 1
-        kind = "in-process" if workers == 1 else "local processes"
-        local = local_executor(workers)
-        stack.enter_context(local)  # the pool starts before any progress thread
-        return local, workers, kind
-    if scheduler is not None and dask_local is not None:
-        raise UsageError("expected --scheduler or --dask-local, not both")
-    if jobs is not None:
-        raise UsageError("-j applies to local processes; a Dask cluster has its own workers")
-    if tls_given and len(tls_given) != 3:
-        raise UsageError("expected all of --tls-ca, --tls-cert and --tls-key")
-    from reesim.experiment.dask_executor import DaskExecutor, TlsFiles
-
-    for path in tls_given:
-        if not path.is_file():
-            raise UsageError(f"expected a readable file, got {path}")
-    tls = TlsFiles(str(tls_ca), str(tls_cert), str(tls_key)) if tls_given else None
-    executor = DaskExecutor(scheduler, local_workers=dask_local, tls=tls)
-    stack.enter_context(executor)
-    where = f"Dask at {scheduler}" if scheduler else f"Dask LocalCluster ({dask_local})"
-    return executor, executor.workers, where
 
 
 class _SweepProgress:
