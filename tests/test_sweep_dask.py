@@ -154,16 +154,22 @@ def test_a_scheduler_and_worker_in_processes_of_their_own_give_identical_results
     )
 
 
+def plant_and_data(directory: Path, truth: str) -> tuple[Path, Path]:
+    """tests/test_calibrate.py's plant scenario, and observations of `truth` to fit it to."""
+    scenario, data = directory / "plant.yaml", directory / "obs.csv"
+    scenario.write_text(PLANT)
+    rows = observed(truth, reps=2)
+    data.write_text(
+        "date,name,value\n" + "".join(f"{o.date},{o.name},{o.value:.3f}\n" for o in rows)
+    )
+    return scenario, data
+
+
 def test_calibrate_on_a_scheduler_gives_the_fit_made_in_this_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The same options as sweep: a fit on a cluster's worker equals the fit made here.
-    scenario, data = tmp_path / "plant.yaml", tmp_path / "obs.csv"
-    scenario.write_text(PLANT)
-    rows = observed(PLANT.replace("mean: 1000, cv", "mean: 1300, cv"), reps=2)
-    data.write_text(
-        "date,name,value\n" + "".join(f"{o.date},{o.name},{o.value:.3f}\n" for o in rows)
-    )
+    scenario, data = plant_and_data(tmp_path, PLANT.replace("mean: 1000, cv", "mean: 1300, cv"))
     args = ["calibrate", str(scenario), "--data", str(data), "--population", "6",
             "--generations", "2", "-n", "1", "--draws", "2", "-q"]  # fmt: skip
     assert main([*args, "-o", str(tmp_path / "here.json")]) == 0
@@ -190,12 +196,7 @@ def test_calibrate_on_a_scheduler_gives_the_fit_made_in_this_process(
 def test_calibrate_takes_cluster_options_as_sweep_does(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
 ) -> None:
-    scenario, data = tmp_path / "plant.yaml", tmp_path / "obs.csv"
-    scenario.write_text(PLANT)
-    rows = observed(PLANT, reps=1)
-    data.write_text(
-        "date,name,value\n" + "".join(f"{o.date},{o.name},{o.value:.3f}\n" for o in rows)
-    )
+    scenario, data = plant_and_data(tmp_path, PLANT)
     code = main(["calibrate", str(scenario), "--data", str(data), *extra])
     _, err = capsys.readouterr()
     assert code == 2
