@@ -95,6 +95,9 @@ class Application:
 
 
 class LicensingAuthority:
+    """The licensing authority of one replication: its review queue, the applications it
+    settles and decides, and the background stream it files from (`arrivals`)."""
+
     def __init__(self, world: World):
         self.world = world
         self.arrivals: Arrivals | None = None

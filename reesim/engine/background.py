@@ -40,6 +40,8 @@ def _pick(u: float, names: tuple[str, ...], cumulative: tuple[float, ...], rest:
 
 
 class BackgroundStream:
+    """The authority's source of applications from everyone not modelled (see the module)."""
+
     def __init__(self, world: World, authority: LicensingAuthority):
         self.world = world
         self.authority = authority
@@ -77,6 +79,8 @@ class BackgroundStream:
         return day + -math.log1p(-u) / self._rate
 
     def next_day(self) -> float:
+        """When the next arrival comes (`authority.Arrivals`): a change of rate due before it
+        drops it and draws the gap afresh from the change's day."""
         changes = self._rate_changes
         while changes and changes[-1][0] <= self._next_day:
             day, self._rate = changes.pop()
@@ -84,6 +88,8 @@ class BackgroundStream:
         return self._next_day
 
     def arrive(self) -> None:
+        """The arrival at `next_day()`: its destination, end use and material drawn from its
+        own stream, and filed if it needs a licence on its day."""
         day = self._next_day
         self._next_day = self._gap_from(day)
         j = self._arrivals

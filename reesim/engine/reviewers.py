@@ -28,6 +28,8 @@ NEVER = math.inf
 
 
 class Reviewers:
+    """The reviewers of one FIFO queue over a run, and the reviews settled on them so far."""
+
     def __init__(self, capacity: int | None, changes: Sequence[tuple[float, int | None]] = ()):
         """`capacity` reviewers from time 0, then `changes` as (day, reviewers) in day order."""
         self._capacity = capacity
