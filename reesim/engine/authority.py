@@ -350,7 +350,7 @@ class LicensingAuthority:
     def capacity_days(self) -> float | None:
         """Reviewer-days available over the horizon; None if capacity was ever unlimited."""
         world = self.world
-        capacity = world.params_at(0.0).authority.review.capacity
+        capacity = world.states[0].authority.review.capacity
         days, since = 0.0, 0.0
         for day, params in world.changes:
             if capacity is None:

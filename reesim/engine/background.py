@@ -8,7 +8,7 @@ general licence for a destination, thins the queue that everyone else waits in.
 
 Nobody waits for a background application, so the stream schedules no events: the authority
 asks for the arrivals due before each filing of its own (`LicensingAuthority.catch_up`), and
-each is judged under the parameters in force on its arrival day (`World.params_at`).
+each is judged under the parameters in force on its arrival day (`World.state_at`).
 
 When the rate changes, the pending arrival is dropped and the gap redrawn from the change's day
 at the new rate; the Poisson process is memoryless, so this is exact.

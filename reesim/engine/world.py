@@ -7,7 +7,7 @@ Parameters change only at policy events: `World.params` is the frozen `Scenario`
 and mechanisms read it when they act. The timeline tells each buyer directly when parameters
 change (`World.listeners`): there is no shared event that every waiting entity re-registers on,
 so a change costs one call per listener and a wake-up costs nothing extra. The timeline is
-dated, so the parameters in force at any instant are known from the start (`World.params_at`):
+dated, so the parameters in force at any instant are known from the start (`World.state_at`):
 the review queue uses this to settle applications ahead of the clock.
 
 Durations drawn from distributions go through `World.draw_days`, which turns a uniform from a
@@ -27,12 +27,12 @@ import simpy
 from simpy.events import NORMAL
 
 from reesim.engine.calendar import Calendar, CalendarSpec, builtin_calendar, calendar_for
-from reesim.engine.per_scenario import PerScenario
 from reesim.engine.recorder import Recorder
 from reesim.engine.schedule import Call
 from reesim.engine.streams import Streams
 from reesim.errors import SimulationError
 from reesim.scenario.distributions import DurationDistribution
+from reesim.scenario.per_scenario import PerScenario
 from reesim.scenario.schema import WEEKDAYS, CalendarConfig, Scenario
 from reesim.scenario.units import CALENDAR_DAYS, Duration
 
@@ -133,10 +133,6 @@ class World:
             "the world is running away (look for a rate or a quantity far beyond the others, "
             "or a duration near zero)"
         )
-
-    def params_at(self, t: float) -> Scenario:
-        """The parameters in force at time `t` (a change on day d is in force from d on)."""
-        return self._states[bisect_right(self._change_days, t)]
 
     def state_at(self, t: float) -> int:
         """Which parameter state is in force at time `t`: 0 for the start, k after the k-th
