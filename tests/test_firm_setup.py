@@ -6,9 +6,9 @@ from __future__ import annotations
 import gc
 
 from reesim.engine.firm_setup import firm_setup
-from reesim.engine.per_scenario import PerScenario
 from reesim.engine.run import simulate
 from reesim.scenario.load import load_scenario
+from reesim.scenario.per_scenario import PerScenario
 from reesim.scenario.schema import Scenario
 
 LICENCE_QUEUE = "scenarios/examples/licence-queue.yaml"

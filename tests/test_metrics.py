@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from reesim.engine.run import simulate
-from reesim.results import layout as layout_module
 from reesim.results.layout import LAYOUTS_KEPT, layout_of
 from reesim.results.metrics import measure
 from reesim.scenario.load import load_scenario
@@ -104,14 +103,14 @@ def test_each_scenario_gets_its_own_layout_and_the_cache_stays_small() -> None:
     metrics = measure(simulate(other, 1, 0), other.scenario)
     assert "exports.japan.ndfeb_magnet" in metrics.series
     assert "exports.us.ndfeb_magnet" not in metrics.series
-    kept = len(layout_module._layouts)
+    kept = len(layout_of)
     del other, metrics
     gc.collect()
-    assert len(layout_module._layouts) < kept  # forgotten with its scenario
+    assert len(layout_of) < kept  # forgotten with its scenario
     many = [load_scenario(LICENCE_QUEUE, [f"authority.review.capacity={c}"]) for c in range(1, 4)]
     for c in range(LAYOUTS_KEPT + 5):
         layout_of(many[c % 3].scenario, float(c + 1))
-    assert len(layout_module._layouts) <= LAYOUTS_KEPT
+    assert len(layout_of) <= LAYOUTS_KEPT
 
 
 @pytest.mark.parametrize("path", [LICENCE_QUEUE, CONTROLS, "scenarios/examples/smuggling.yaml"])

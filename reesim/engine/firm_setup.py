@@ -5,7 +5,7 @@ firm's parameters into what its importers read: its materials and their indices,
 lines, the exporter serving each importer, its importers' shares when they are all alike, which
 materials need a licence, amounts given as days of cover, durations in calendar days. All of that
 follows from the parameter state alone, so `firm_setup` works it out once per state and firm
-(cached per `Scenario` object, `reesim.engine.per_scenario`) and every replication reuses it.
+(cached per `Scenario` object, `reesim.scenario.per_scenario`) and every replication reuses it.
 What a replication draws (the production rate when it is uncertain, importers' sizes and review
 phases) and what needs the calendar stays with the buyer.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from reesim.engine.per_scenario import PerScenario
+from reesim.scenario.per_scenario import PerScenario
 from reesim.scenario.schema import EXPORTS, Firm, Scenario
 from reesim.scenario.units import CALENDAR_DAYS, Duration
 

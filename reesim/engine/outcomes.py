@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reesim.engine.per_scenario import PerScenario
 from reesim.engine.streams import uniform
 from reesim.scenario.distributions import DurationDistribution
+from reesim.scenario.per_scenario import PerScenario
 from reesim.scenario.schema import Authority, Scenario
 from reesim.scenario.units import Duration
 

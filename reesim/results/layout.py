@@ -7,13 +7,12 @@ millisecond, and these fixed costs were a large share of it.
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 
 from reesim.results.months import Months
+from reesim.scenario.per_scenario import PerScenario
 from reesim.scenario.schema import Scenario
 
 OVERALL = "all"
@@ -77,23 +76,6 @@ class Layout:
         )
 
 
-_layouts: dict[tuple[int, float], tuple[weakref.ref[Scenario], Layout]] = {}
-
-
-def layout_of(scenario: Scenario, horizon_days: float) -> Layout:
-    """The layout of `scenario` run to `horizon_days`, cached for as long as the scenario object
-    lives (scenarios are not hashable, so by identity; a weak reference tells a live one from a
-    new object at a reused address)."""
-    key = (id(scenario), horizon_days)
-    known = _layouts.get(key)
-    if known is not None and known[0]() is scenario:
-        return known[1]
-    layout = Layout.of(scenario, horizon_days)
-    if len(_layouts) >= LAYOUTS_KEPT:
-        del _layouts[next(iter(_layouts))]
-    _layouts[key] = (weakref.ref(scenario, partial(_forget, key)), layout)
-    return layout
-
-
-def _forget(key: tuple[int, float], _: weakref.ref[Scenario]) -> None:
-    _layouts.pop(key, None)
+layout_of: PerScenario[float, Layout] = PerScenario(Layout.of, LAYOUTS_KEPT)
+"""``layout_of(scenario, horizon_days)``: the layout of `scenario` run to `horizon_days`, built
+once while the scenario object lives."""
